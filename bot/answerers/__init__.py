@@ -1,0 +1,1 @@
+"""Answerers turn retrieved passages into a draft answer; bot.quotes then checks every quote."""

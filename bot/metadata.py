@@ -1,0 +1,95 @@
+"""Questions about the document rather than its argument: when it was published, who wrote it,
+what it is called, where it appeared. These are answered from the document's metadata, never from body text, and
+a field the document does not carry is a refusal ("the op-ed doesn't name its author").
+
+Intent is recognised by meaning: the question's MiniLM vector against a few phrasings per field
+(embedded once when the bot starts), and only when it is closer to them than to any sentence of
+the op-ed, so "when did the ceasefire talks begin?" stays a question about the argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answerers.base import Draft, refusal
+from index.documents import Document
+from index.embeddings import MiniLMEmbeddings
+from index.store import LoadedIndex
+
+PHRASINGS = {
+    "date": [
+        "When was the op-ed published?",
+        "When was it published?",
+        "What is the publication date of this article?",
+        "What date is the piece from?",
+        "How old is this article?",
+    ],
+    "author": [
+        "Who wrote the op-ed?",
+        "Who wrote it?",
+        "Who is the author of this article?",
+        "What is the writer's name?",
+        "Whose opinion piece is this?",
+    ],
+    "source": [
+        "Which newspaper published this?",
+        "Where was the op-ed published?",
+        "What publication is this article from?",
+    ],
+    "title": [
+        "What is the title of the op-ed?",
+        "What is it called?",
+        "What is the headline of this article?",
+    ],
+}
+MISSING = {"date": "its publication date", "author": "its author", "title": "its title", "source": "where it was published"}
+
+
+@dataclass(frozen=True)
+class MetadataIntent:
+    field: str
+    similarity: float
+
+
+class MetadataAnswerer:
+    def __init__(self, index: LoadedIndex, embedder: MiniLMEmbeddings, threshold: float = 0.75, margin: float = 0.1) -> None:
+        self.index = index
+        self.threshold = threshold
+        self.margin = margin
+        names, texts = zip(*[(f, p) for f, ps in PHRASINGS.items() for p in ps])
+        self._fields = list(names)
+        self._vectors = embedder.encode(list(texts))
+
+    def intent(self, query_vector: np.ndarray, best_body_cosine: float) -> MetadataIntent | None:
+        sims = self._vectors @ query_vector
+        i = int(np.argmax(sims))
+        if sims[i] >= self.threshold and sims[i] >= best_body_cosine + self.margin:
+            return MetadataIntent(self._fields[i], float(sims[i]))
+        return None
+
+    def answer(self, intent: MetadataIntent, doc: Document) -> Draft:
+        value = getattr(doc, intent.field)
+        multi = len(self.index.documents) > 1
+        name = f"The op-ed ‘{doc.title}’" if multi else "The op-ed"
+        if intent.field == "title" and value:
+            return Draft(f"The op-ed is listed as ‘{value}’.", True)
+        if intent.field == "date" and value:
+            return Draft(f"{name} is dated {value}{_long_date(value)}.", True)
+        if intent.field == "author" and value:
+            return Draft(f"{name} is by {value}.", True)
+        if intent.field == "source" and value:
+            return Draft(f"{name} was published in {value}.", True)
+        lead = f"{name} doesn't give {MISSING[intent.field]}."
+        return refusal(self.index, reason=f"no {intent.field} in the metadata", lead=lead)
+
+
+def _long_date(iso: str) -> str:
+    import datetime as dt
+
+    try:
+        d = dt.date.fromisoformat(iso)
+    except ValueError:
+        return ""
+    return f" ({d.day} {d.strftime('%B %Y')})"

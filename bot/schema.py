@@ -1,0 +1,45 @@
+"""The answer object: the contract the CLI, REST API, chat UI and eval all return unchanged.
+
+{"id"?, "question", "answer", "answered", "quotes": [{"n", "text", "doc", "paragraph",
+ "start", "end"}], "backend", "timings_ms": {"retrieve", "answer", "total"}}
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Quote:
+    n: int
+    text: str
+    doc: str
+    paragraph: int
+    start: int
+    end: int
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    answered: bool
+    quotes: list[Quote]
+    backend: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    id: str | None = None
+    # Not part of the contract: what retrieval returned, for evaluation (retrieval recall, MRR).
+    retrieved: list[dict] = field(default_factory=list, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        d = {
+            "question": self.question,
+            "answer": self.answer,
+            "answered": self.answered,
+            "quotes": [asdict(q) for q in self.quotes],
+            "backend": self.backend,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+        if self.id is not None:
+            d = {"id": self.id, **d}
+        return d
