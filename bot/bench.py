@@ -1,0 +1,75 @@
+"""``opedbot bench``: latency figures of the extractive answerer, printed, never asserted.
+
+Measured in one run on the same machine, so the ratio is meaningful even where absolute
+numbers are noisy:
+* warm per-question latency (p50/p95) over distinct questions — there is no answer cache, so
+  each is computed in full;
+* the raw cost of embedding the same questions with MiniLM (the floor any answer pays);
+* the op-ed index build time after the model is loaded, in a fresh temporary data dir.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from bot.chain import Bot
+from bot.config import Settings
+from bot.evaluation.metrics import percentile
+from bot.evaluation.runner import load_items
+from index.embeddings import MiniLMEmbeddings
+from index.store import IndexStore
+
+DEFAULT_SETS = ("eval.jsonl", "holdout.jsonl", "unseen.jsonl")
+
+
+def default_question_files() -> list[Path]:
+    data = Path(__file__).resolve().parents[1] / "tests" / "data"
+    return [data / name for name in DEFAULT_SETS if (data / name).is_file()]
+
+
+def run_bench(settings: Settings, files: list[Path] | None, repeat: int = 1) -> dict:
+    files = files or default_question_files()
+    questions = list(dict.fromkeys(it.question for f in files for it in load_items(f)))
+    embedder = MiniLMEmbeddings(settings.embedding_model)
+    t = time.perf_counter()
+    embedder.encode(["warm-up"])
+    load_s = time.perf_counter() - t
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = IndexStore(Path(tmp), embedder, progress=None)
+        t = time.perf_counter()
+        store.build()
+        build_s = time.perf_counter() - t
+        bot = Bot(settings.model_copy(update={"data_dir": Path(tmp)}), embedder=embedder, store=store)
+        bot.load()
+        for q in ("warm-up one", "what does it say?", "warm up three"):
+            bot.ask(q)
+        answer_ms, embed_ms = [], []
+        for _ in range(max(1, repeat)):
+            for q in questions:
+                t = time.perf_counter()
+                bot.ask(q)
+                answer_ms.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                embedder.encode_one(q)
+                embed_ms.append((time.perf_counter() - t) * 1000)
+
+    fig = {
+        "questions": len(questions) * max(1, repeat),
+        "answer_p50_ms": percentile(answer_ms, 0.5),
+        "answer_p95_ms": percentile(answer_ms, 0.95),
+        "embed_p50_ms": percentile(embed_ms, 0.5),
+        "embed_p95_ms": percentile(embed_ms, 0.95),
+        "build_s": build_s,
+        "model_load_s": load_s,
+    }
+    fig["ratio_p50"] = fig["answer_p50_ms"] / fig["embed_p50_ms"]
+    fig["ratio_p95"] = fig["answer_p95_ms"] / fig["embed_p95_ms"]
+    print(f"questions (distinct, warm): {fig['questions']}")
+    print(f"extractive answer   p50 {fig['answer_p50_ms']:7.2f} ms   p95 {fig['answer_p95_ms']:7.2f} ms")
+    print(f"raw MiniLM embed    p50 {fig['embed_p50_ms']:7.2f} ms   p95 {fig['embed_p95_ms']:7.2f} ms")
+    print(f"ratio answer/embed  p50 {fig['ratio_p50']:7.2f} x    p95 {fig['ratio_p95']:7.2f} x")
+    print(f"index build (op-ed, model loaded): {fig['build_s']:.2f} s   (model load {fig['model_load_s']:.2f} s)")
+    return fig
