@@ -1,0 +1,57 @@
+"""Shared fixtures: the real MiniLM (loaded once per session), a real Chroma index built once in
+a session temp dir, and a per-test data dir so no test touches a user's index."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import index  # noqa: F401  (offline switches)
+from bot.chain import Bot
+from bot.config import load_settings
+from index.embeddings import MiniLMEmbeddings
+from index.store import IndexStore
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPEDBOT_DATA_DIR", str(tmp_path / "opedbot-data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture(scope="session")
+def embedder() -> MiniLMEmbeddings:
+    e = MiniLMEmbeddings()
+    e.encode(["load the model once"])
+    return e
+
+
+@pytest.fixture(scope="session")
+def session_data_dir(tmp_path_factory, embedder) -> Path:
+    d = tmp_path_factory.mktemp("index")
+    IndexStore(d, embedder, progress=None).build()
+    return d
+
+
+@pytest.fixture(scope="session")
+def bot(session_data_dir, embedder) -> Bot:
+    b = Bot(load_settings(data_dir=session_data_dir), embedder=embedder, store=IndexStore(session_data_dir, embedder, progress=None))
+    b.load()
+    return b
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def cli_env(data_dir: Path) -> dict:
+    env = dict(os.environ)
+    env["OPEDBOT_DATA_DIR"] = str(data_dir)
+    env.pop("OPEDBOT_DEBUG", None)
+    return env
