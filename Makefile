@@ -1,0 +1,52 @@
+# One task runner for README, CI and developers.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export HF_HUB_DISABLE_TELEMETRY=1
+export ANONYMIZED_TELEMETRY=False
+export GRADIO_ANALYTICS_ENABLED=False
+
+.PHONY: setup index run test test-fast lint format bench eval clean
+
+setup: $(STAMP)
+
+# torch first and pinned: it takes the local CPU build; anything else pulls a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/opedbot index
+
+run: index
+	$(BIN)/opedbot ask "Who brokered the ceasefire talks?"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: setup
+	$(BIN)/ruff check bot index prompts ui tests
+	$(BIN)/ruff format --check bot index prompts ui tests
+	$(BIN)/mypy bot index prompts
+
+format: setup
+	$(BIN)/ruff format bot index prompts ui tests
+	$(BIN)/ruff check --fix bot index prompts ui tests
+
+bench: setup
+	$(BIN)/opedbot bench
+
+# The quality gate CI runs: the project's own set, the default backend, bars in one file.
+eval: index
+	$(BIN)/opedbot eval tests/data/eval.jsonl --out eval-out --thresholds tests/data/thresholds.toml
+
+clean:
+	rm -rf eval-out artifacts .pytest_cache
