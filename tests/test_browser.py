@@ -1,0 +1,160 @@
+"""The chat as a person uses it: a real server on 127.0.0.1 and Debian's headless Chromium.
+
+Screenshots go to artifacts/ (ignored by git). Skipped only where /usr/bin/chromium is absent;
+.ci/run installs it so these run in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from urllib.request import urlopen
+
+import pytest
+
+from tests.conftest import ROOT, cli_env
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium")]
+ARTIFACTS = ROOT / "artifacts"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(session_data_dir):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        env=cli_env(session_data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if urlopen(f"{url}/readyz", timeout=1).status == 200:
+                # the chat page is mounted right after readiness
+                if urlopen(url, timeout=2).status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("server did not become ready: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def ask(page, question: str, n_answers: int):
+    box = page.locator("#opedbot-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#opedbot-chat .message-row.bot-row, #opedbot-chat [data-testid=bot]').length >= n",
+        arg=n_answers,
+        timeout=30_000,
+    )
+    page.wait_for_timeout(600)  # the stream's last step and the source panel update
+
+
+def last_answer(page) -> str:
+    bots = page.locator("#opedbot-chat [data-testid=bot]")
+    return bots.nth(bots.count() - 1).inner_text()
+
+
+def test_chat_answer_quote_click_follow_up_and_xss(server, browser, session_data_dir):
+    data_dir = session_data_dir
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server, wait_until="load")
+    page.wait_for_selector("#opedbot-source p[data-start]", timeout=30_000)
+    assert "Militancy and counter-terrorism policy in Khyber Pakhtunkhwa" in page.inner_text("#opedbot-header")
+    assert page.locator("#opedbot-source p[data-start]").count() == 9
+
+    ask(page, "Who brokered the ceasefire talks?", 1)
+    text = last_answer(page)
+    assert "Afghan Taliban" in text and "[1]" in text and "¶2" in text
+    assert page.locator("#opedbot-source mark.quote").count() >= 1
+
+    page.locator("#opedbot-chat a[href*='#src-']").last.click()
+    page.wait_for_selector("#opedbot-source mark.active")
+    active = page.inner_text("#opedbot-source mark.active")
+    assert active.startswith("Since 2021, ceasefire talks, many brokered with the help of the Afghan Taliban")
+    page.screenshot(path=str(ARTIFACTS / "chat-answer.png"), full_page=True)
+
+    # like the answer: stored with its question and quotes, readable by `opedbot feedback`
+    page.locator("#opedbot-chat button[aria-label='Like'], #opedbot-chat button[title='Like']").first.click()
+    deadline = time.time() + 10
+    while time.time() < deadline and not (data_dir / "feedback.jsonl").exists():
+        time.sleep(0.2)
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "feedback", "export"], capture_output=True, text=True, env=cli_env(data_dir), timeout=120
+    )
+    row = json.loads(out.stdout.splitlines()[-1])
+    assert row["vote"] == "like" and row["question"] == "Who brokered the ceasefire talks?" and "Afghan Taliban" in row["quotes"][0]["text"]
+
+    ask(page, "Who brokered them?", 2)
+    assert "Afghan Taliban" in last_answer(page)
+
+    ask(page, "What is the capital of France?", 3)
+    assert "doesn't address this" in last_answer(page)
+
+    payload = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script> [x](javascript:window.__xss=3) Who brokered the talks?'
+    ask(page, payload, 4)
+    for link in page.locator("#opedbot-chat a").all():
+        assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
+    assert page.evaluate("window.__xss") is None and dialogs == []
+    assert page.locator("#opedbot-chat img[src='x']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "chat-xss.png"), full_page=True)
+
+    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
+    assert outside == [], outside
+
+
+def test_phone_width_and_keyboard_only(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(server, wait_until="load")
+    page.wait_for_selector("#opedbot-source p[data-start]", timeout=30_000)
+    page.locator("#opedbot-question textarea").focus()
+    page.keyboard.type("What is NACTA?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#opedbot-chat [data-testid=bot]", timeout=30_000)
+    page.wait_for_timeout(600)
+    assert "National Counter Terrorism Authority" in last_answer(page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, width  # no sideways scrolling at phone width
+    page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)

@@ -1,0 +1,130 @@
+"""The Gradio chat: wiring only. Every answer comes from ``bot``; rendering is in ui.render.
+
+``build_app(bot, feedback)`` returns the Blocks without launching them; ui.server mounts them
+into the FastAPI app beside the REST API.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import gradio as gr
+
+from bot.chain import Bot
+from bot.errors import OpedbotError
+from bot.feedback import FeedbackStore
+from ui.render import md_escape, source_html, stream_steps, user_markdown
+
+log = logging.getLogger("opedbot.ui")
+
+EXAMPLES = [
+    "Who brokered the ceasefire talks?",
+    "What steps does the op-ed recommend for KP's leadership?",
+    "Why are procedural delays a problem?",
+    "When was the op-ed published?",
+]
+THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+
+def _history_for_bot(session: dict, max_turns: int) -> list[dict]:
+    """The conversation as the bot sees it: questions and the answer texts it gave."""
+    turns = []
+    for a in session["answers"]:
+        turns.append({"role": "user", "content": a["question"]})
+        turns.append({"role": "assistant", "content": a["answer"]})
+    return turns[-max_turns:] if max_turns else []
+
+
+def build_app(bot: Bot, feedback: FeedbackStore) -> gr.Blocks:
+    index = bot.index
+    default_doc = next(iter(index.documents.values()))
+    many = len(index.documents) > 1
+    header = (
+        f"# opedbot\n**{default_doc.title}**" + (f" · {default_doc.date}" if default_doc.date else "") + "\n\n"
+        "Answers use the op-ed's own words, each quote checked against the text. "
+        "The op-ed is opinion: quotes are its author's claims, not established facts."
+    )
+    if many:
+        header = f"# opedbot\nAsking {len(index.documents)} op-eds. Answers use their own words, each quote checked against the text."
+
+    def new_session() -> dict:
+        return {"id": uuid.uuid4().hex, "answers": [], "by_message": {}}
+
+    def respond(message: str, chat: list, session: dict):
+        session = session or new_session()
+        chat = list(chat or [])
+        question = (message or "").strip()
+        if not question:
+            yield chat, session, gr.update(), ""
+            return
+        chat.append({"role": "user", "content": user_markdown(question)})
+        try:
+            answer = bot.ask(question, _history_for_bot(session, bot.settings.max_history_turns)).to_dict()
+        except OpedbotError as exc:
+            chat.append({"role": "assistant", "content": f"**Can't answer that:** {md_escape(str(exc))}"})
+            yield chat, session, gr.update(), ""
+            return
+        except Exception:  # never a traceback in the chat
+            log.exception("answering failed")
+            chat.append({"role": "assistant", "content": "**Something went wrong answering that.** Please try again."})
+            yield chat, session, gr.update(), ""
+            return
+        session["answers"].append(answer)
+        chat.append({"role": "assistant", "content": ""})
+        session["by_message"][len(chat) - 1] = len(session["answers"]) - 1
+        for step in stream_steps(answer):
+            chat[-1] = {"role": "assistant", "content": step}
+            yield chat, session, gr.update(), ""
+        doc = index.documents[answer["quotes"][0]["doc"]] if answer["quotes"] else default_doc
+        yield chat, session, source_html(doc, answer["quotes"]), ""
+
+    def on_like(data: gr.LikeData, session: dict):
+        if not session:
+            return
+        i = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        a = session["by_message"].get(i)
+        if a is None:
+            return
+        feedback.add("like" if data.liked else "dislike", session["answers"][a], session=session["id"])
+
+    def clear():
+        return [], new_session(), source_html(default_doc), ""
+
+    with gr.Blocks(title="opedbot", analytics_enabled=False) as app:
+        session = gr.State(None)
+        gr.Markdown(header, elem_id="opedbot-header")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chatbot = gr.Chatbot(
+                    label="Conversation",
+                    height=520,
+                    sanitize_html=True,
+                    buttons=["copy", "copy_all"],  # no "share": it posts to an outside site
+                    render_markdown=True,
+                    feedback_options=("Like", "Dislike"),
+                    elem_id="opedbot-chat",
+                    placeholder="Ask about the op-ed. Follow-up questions keep the conversation.",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        label="Your question",
+                        placeholder="e.g. Who brokered the ceasefire talks?",
+                        max_length=bot.settings.max_question_chars,
+                        scale=5,
+                        elem_id="opedbot-question",
+                        autofocus=True,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="opedbot-send")
+                gr.Examples(EXAMPLES, inputs=[box], label="Try")
+                reset = gr.Button("New conversation", size="sm", elem_id="opedbot-reset")
+            with gr.Column(scale=2, min_width=300):
+                gr.Markdown("### The op-ed")
+                source = gr.HTML(source_html(default_doc), elem_id="opedbot-source-panel")
+
+        outputs = [chatbot, session, source, box]
+        box.submit(respond, [box, chatbot, session], outputs)
+        send.click(respond, [box, chatbot, session], outputs)
+        chatbot.like(on_like, [session], None)
+        reset.click(clear, None, outputs)
+    return app
