@@ -3,13 +3,14 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PORT ?= 7860
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 export HF_HUB_DISABLE_TELEMETRY=1
 export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: setup index run test test-fast lint format bench eval clean
+.PHONY: setup index run test test-fast lint format bench eval browser clean
 
 setup: $(STAMP)
 
@@ -23,8 +24,10 @@ $(STAMP): pyproject.toml
 index: setup
 	$(BIN)/opedbot index
 
+# Builds the index if needed, answers one example in the terminal, then serves the chat.
 run: index
 	$(BIN)/opedbot ask "Who brokered the ceasefire talks?"
+	$(BIN)/opedbot serve --host 127.0.0.1 --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -35,14 +38,18 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check bot index prompts ui tests
 	$(BIN)/ruff format --check bot index prompts ui tests
-	$(BIN)/mypy bot index prompts
+	$(BIN)/mypy bot index prompts ui
 
 format: setup
 	$(BIN)/ruff format bot index prompts ui tests
 	$(BIN)/ruff check --fix bot index prompts ui tests
 
 bench: setup
-	$(BIN)/opedbot bench
+	$(BIN)/opedbot bench --rest
+
+# Debian's Chromium for the browser tests (never `playwright install`: it downloads a browser).
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 # The quality gate CI runs: the project's own set, the default backend, bars in one file.
 eval: index

@@ -73,3 +73,62 @@ def run_bench(settings: Settings, files: list[Path] | None, repeat: int = 1) -> 
     print(f"ratio answer/embed  p50 {fig['ratio_p50']:7.2f} x    p95 {fig['ratio_p95']:7.2f} x")
     print(f"index build (op-ed, model loaded): {fig['build_s']:.2f} s   (model load {fig['model_load_s']:.2f} s)")
     return fig
+
+
+def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0) -> dict:
+    """Start ``opedbot serve`` on 127.0.0.1 with the existing index, time it to /readyz 200,
+    then time POST /api/ask over the distinct questions from one client."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    IndexStore(settings.data_dir, MiniLMEmbeddings(settings.embedding_model), progress=None).build()  # existing index
+    if not port:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    files = files or default_question_files()
+    questions = list(dict.fromkeys(it.question for f in files for it in load_items(f)))
+    env = dict(os.environ, OPEDBOT_DATA_DIR=str(settings.data_dir))
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        ready_s = None
+        while time.perf_counter() - t0 < 120:
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        ready_s = time.perf_counter() - t0
+                        break
+            except OSError:
+                time.sleep(0.05)
+        if ready_s is None:
+            raise RuntimeError("server did not become ready in 120 s")
+        latencies = []
+        for q in questions:
+            body = json.dumps({"question": q}).encode()
+            req = urllib.request.Request(f"{base}/api/ask", data=body, headers={"content-type": "application/json"})
+            t = time.perf_counter()
+            with urllib.request.urlopen(req, timeout=30) as r:
+                r.read()
+            latencies.append((time.perf_counter() - t) * 1000)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    fig = {
+        "questions": len(questions),
+        "rest_p50_ms": percentile(latencies, 0.5),
+        "rest_p95_ms": percentile(latencies, 0.95),
+        "serve_to_ready_s": ready_s,
+    }
+    print(
+        f"REST POST /api/ask   p50 {fig['rest_p50_ms']:7.2f} ms   p95 {fig['rest_p95_ms']:7.2f} ms   ({fig['questions']} distinct questions, one client)"
+    )
+    print(f"opedbot serve -> /readyz 200 with an existing index: {fig['serve_to_ready_s']:.2f} s")
+    return fig

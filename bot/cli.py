@@ -52,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="print latency figures of the extractive answerer")
     bench.add_argument("--questions", type=Path, action="append", help="JSONL test set(s) to take questions from")
     bench.add_argument("--repeat", type=int, default=1, help="passes over the questions (default 1)")
+    bench.add_argument("--rest", action="store_true", help="also start `opedbot serve` and time /readyz and POST /api/ask")
+
+    srv = sub.add_parser("serve", help="serve the web chat and the REST API")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=7860)
+
+    fb = sub.add_parser("feedback", help="list or export readers' likes and dislikes")
+    fb.add_argument("action", nargs="?", choices=["list", "export"], default="list")
+    fb.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="export format")
 
     ev = sub.add_parser("eval", help="evaluate answers against a test set")
     ev.add_argument("file", type=Path)
@@ -189,9 +198,12 @@ def cmd_docs(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from bot.bench import run_bench
+    from bot.bench import run_bench, run_rest_bench
 
-    run_bench(_settings(args), args.questions, args.repeat)
+    settings = _settings(args)
+    run_bench(settings, args.questions, args.repeat)
+    if args.rest:
+        run_rest_bench(settings, args.questions)
     return 0
 
 
@@ -223,7 +235,39 @@ def cmd_eval(args) -> int:
     return 1 if bad else 0
 
 
-COMMANDS = {"ask": cmd_ask, "index": cmd_index, "docs": cmd_docs, "bench": cmd_bench, "eval": cmd_eval}
+def cmd_serve(args) -> int:
+    from ui.server import serve
+
+    if not 0 < args.port < 65536:
+        raise InputError(f"--port must be between 1 and 65535, got {args.port}")
+    serve(_settings(args), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from bot.feedback import FeedbackStore
+
+    store = FeedbackStore(_settings(args).data_dir)
+    if args.action == "export":
+        sys.stdout.write(store.export(args.format))
+        return 0
+    rows = store.rows()
+    if not rows:
+        print(f"no feedback yet ({store.path})")
+    for r in rows:
+        print(f"{r['time']}  {r['vote']:7}  {r['question']}")
+    return 0
+
+
+COMMANDS = {
+    "ask": cmd_ask,
+    "index": cmd_index,
+    "docs": cmd_docs,
+    "bench": cmd_bench,
+    "eval": cmd_eval,
+    "serve": cmd_serve,
+    "feedback": cmd_feedback,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
