@@ -66,7 +66,7 @@ def _bar_chart(metrics: dict) -> str:
     names = [n for n in SCORE_METRICS if isinstance(metrics.get(n), (int, float))]
     w, row = 560, 22
     parts = [
-        f'<svg role="img" aria-label="metrics chart" width="{w + 220}" height="{row * len(names) + 10}" xmlns="http://www.w3.org/2000/svg">'
+        f'<svg role="img" aria-label="metrics chart" width="{w + 260}" height="{row * len(names) + 10}" xmlns="http://www.w3.org/2000/svg">'
     ]
     for i, n in enumerate(names):
         v = max(0.0, min(1.0, float(metrics[n])))
@@ -89,16 +89,19 @@ def _histogram(latencies: list[float], bins: int = 12) -> str:
     for x in lat:
         counts[min(bins - 1, int((x - lo) / width))] += 1
     top = max(counts)
-    bw, h = 40, 140
+    bw, h, pad = 40, 140, 16
     parts = [
-        f'<svg role="img" aria-label="latency histogram" width="{bins * bw + 20}" height="{h + 40}" xmlns="http://www.w3.org/2000/svg">'
+        f'<svg role="img" aria-label="latency histogram" width="{bins * bw + 20}" height="{h + pad + 40}" xmlns="http://www.w3.org/2000/svg">'
     ]
     for i, c in enumerate(counts):
         bh = h * c / top
-        parts.append(f'<rect x="{i * bw + 10}" y="{h - bh + 5}" width="{bw - 4}" height="{bh:.1f}" fill="#6a9f58"/>')
-        parts.append(f'<text x="{i * bw + 12}" y="{h - bh}" font-size="10">{c}</text>')
-        parts.append(f'<text x="{i * bw + 10}" y="{h + 20}" font-size="9">{lo + i * width:.0f}</text>')
-    parts.append(f'<text x="10" y="{h + 36}" font-size="11">total latency per question, ms</text></svg>')
+        y = pad + h - bh
+        parts.append(f'<rect x="{i * bw + 10}" y="{y:.1f}" width="{bw - 4}" height="{bh:.1f}" fill="#6a9f58"/>')
+        parts.append(f'<text x="{i * bw + 12}" y="{y - 3:.1f}" font-size="10">{c}</text>')
+        parts.append(f'<text x="{i * bw + 10}" y="{pad + h + 16}" font-size="9">{lo + i * width:.0f}</text>')
+    parts.append(
+        f'<text x="10" y="{pad + h + 34}" font-size="11">total latency per question, ms (each bin starts at the value shown)</text></svg>'
+    )
     return "".join(parts)
 
 
