@@ -181,8 +181,11 @@ def cmd_index(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    bot = _bot(args)
-    docs = list(bot.load().documents.values())
+    from index.embeddings import MiniLMEmbeddings
+    from index.store import IndexStore
+
+    settings = _settings(args)  # reading the index needs no model
+    docs = list(IndexStore(settings.data_dir, MiniLMEmbeddings(settings.embedding_model)).load().documents.values())
     if args.json:
         print(
             json.dumps(

@@ -182,18 +182,20 @@ class ExtractiveAnswerer:
         )
 
     def decide(self, ev: Evidence) -> bool:
+        """Answer or refuse; a refusal records its reason on the evidence."""
         t = self.t
         if not ev.has_wanted:
             ev.reasons.append(f"asks for a {ev.wants}; the closest passages give none")
             return False
-        if ev.best_overlap >= 0.999 and ev.n_terms >= 2:  # one sentence holds all its content words
+        # One sentence holds every content word of the question: on topic, whatever the cosine
+        # (long sentences score low against short questions). A one-word question also needs
+        # the floor.
+        if ev.best_overlap >= 0.999 and (ev.n_terms >= 2 or ev.best_cosine >= t.floor):
             return True
         if ev.best_cosine < t.floor:
             ev.reasons.append(f"best passage too far (cosine {ev.best_cosine:.2f} < {t.floor})")
             return False
         if ev.best_cosine >= t.strong:
-            return True
-        if ev.best_overlap >= 0.999:
             return True
         if ev.best_cosine < t.weak:
             ev.reasons.append(f"best passage too far (cosine {ev.best_cosine:.2f} < {t.weak})")
