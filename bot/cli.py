@@ -95,23 +95,12 @@ def _read_json(path: Path, what: str):
 
 
 def _read_batch(path: Path, settings) -> list[dict]:
+    from bot.jsonl import read_objects
     from bot.validation import clean_history, clean_question
 
-    try:
-        lines = path.read_text("utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"batch file {path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"batch file {path}: not UTF-8 text") from None
     rows = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"batch file {path}:{n}: not JSON ({exc.msg})") from None
-        if not isinstance(d, dict) or "question" not in d or "id" not in d:
+    for n, d in read_objects(path, "batch file"):
+        if "question" not in d or "id" not in d:
             raise InputError(f"batch file {path}:{n}: each line must be an object with 'id' and 'question'")
         if not isinstance(d["id"], (str, int)) or isinstance(d["id"], bool):
             raise InputError(f"batch file {path}:{n}: 'id' must be a string or a number")

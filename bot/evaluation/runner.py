@@ -15,49 +15,36 @@ from pathlib import Path
 
 from bot.errors import InputError
 from bot.evaluation.metrics import Item, compute
+from bot.jsonl import read_objects
 
 ITEM_FIELDS = {f.name for f in fields(Item)}
 LOWER_IS_BETTER = {"false_refusal_rate", "must_not_include_violations", "latency_p50_ms", "latency_p95_ms"}
 
 
 def load_items(path: Path) -> list[Item]:
-    try:
-        lines = Path(path).read_text("utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
     items, seen = [], set()
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        if not isinstance(d, dict):
-            raise InputError(f"{path}:{n}: each line must be a JSON object")
+    for n, d in read_objects(path, "test set"):
         missing = {"id", "question", "answerable"} - set(d)
         if missing:
-            raise InputError(f"{path}:{n}: missing {', '.join(sorted(missing))}")
+            raise InputError(f"test set {path}:{n}: missing {', '.join(sorted(missing))}")
         unknown = set(d) - ITEM_FIELDS
         if unknown:
-            raise InputError(f"{path}:{n}: unknown field(s) {', '.join(sorted(unknown))}")
+            raise InputError(f"test set {path}:{n}: unknown field(s) {', '.join(sorted(unknown))}")
         if not isinstance(d["answerable"], bool):
-            raise InputError(f"{path}:{n}: answerable must be true or false")
+            raise InputError(f"test set {path}:{n}: answerable must be true or false")
         for key in ("must_include", "gold_quotes", "must_not_include"):
             v = d.get(key, [])
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-                raise InputError(f"{path}:{n}: {key} must be a list of strings")
+                raise InputError(f"test set {path}:{n}: {key} must be a list of strings")
         d["id"] = str(d["id"])
         if d["id"] in seen:
-            raise InputError(f"{path}:{n}: duplicate id {d['id']!r}")
+            raise InputError(f"test set {path}:{n}: duplicate id {d['id']!r}")
         seen.add(d["id"])
         d.setdefault("category", "uncategorised")
         d["history"] = d.get("history") or []
         items.append(Item(**d))
     if not items:
-        raise InputError(f"{path}: no test items")
+        raise InputError(f"test set {path}: no items")
     return items
 
 
