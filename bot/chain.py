@@ -37,6 +37,7 @@ class Turn:
 
     question: str
     history: list[dict]
+    text: str = ""  # the question as used for retrieval: markup and padded instructions removed
     t0: float = field(default_factory=time.perf_counter)
     query: str = ""
     vector: Any = None
@@ -84,15 +85,15 @@ class Bot:
         embedder = self.embedder
 
         def prepare(turn: Turn) -> Turn:
-            turn.query = condense(focus(turn.question), turn.history)
+            turn.text = focus(turn.question)
+            turn.query = condense(turn.text, turn.history)
             return turn
 
         def retrieve(turn: Turn) -> Turn:
             t = time.perf_counter()
-            own = focus(turn.question)
-            if turn.query != own:
-                turn.vector, own_vector = embedder.encode([turn.query, own])
-                turn.own = (own, own_vector)
+            if turn.query != turn.text:
+                turn.vector, own_vector = embedder.encode([turn.query, turn.text])
+                turn.own = (turn.text, own_vector)
             else:
                 turn.vector = embedder.encode_one(turn.query)
             turn.hits = retriever.retrieve(turn.query, turn.vector)
@@ -101,7 +102,7 @@ class Bot:
 
         def answer(turn: Turn) -> Turn:
             t = time.perf_counter()
-            draft = answerer.answer(focus(turn.question), turn.query, turn.vector, turn.hits, turn.own)
+            draft = answerer.answer(turn.text, turn.query, turn.vector, turn.hits, turn.own)
             best = max((h.cosine for h in turn.hits), default=0.0)
             intent = metadata.intent(turn.vector, best)
             if intent is not None:

@@ -19,6 +19,7 @@ and an enumeration ("Second, … Third, … Last but not least, …") is followe
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -129,9 +130,13 @@ class ExtractiveAnswerer:
                 df[w] = df.get(w, 0) + 1
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
         self._idf_unknown = math.log(1 + n)
+        # sentences are sorted by (doc, start): each chunk's rows are one contiguous run
+        keys = [(s.doc, s.start) for s in index.sentences]
         self._by_chunk: dict[str, list[int]] = {}
         for c in index.chunks:
-            self._by_chunk[c.id] = [i for i, s in enumerate(index.sentences) if s.doc == c.doc and c.start <= s.start and s.end <= c.end]
+            lo = bisect.bisect_left(keys, (c.doc, c.start))
+            hi = bisect.bisect_left(keys, (c.doc, c.end))
+            self._by_chunk[c.id] = [i for i in range(lo, hi) if index.sentences[i].end <= c.end]
 
     # -- scoring
     def score(self, query: str, query_vector: np.ndarray, hits: list[Hit], own: tuple[str, np.ndarray] | None = None) -> list[Scored]:
