@@ -70,6 +70,10 @@ class LoadedIndex:
     sentences: list[Span]
     sentence_vectors: np.ndarray
     chunk_collection: Any = field(repr=False)
+    _by_id: dict[str, Span] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id = {c.id: c for c in self.chunks}
 
     def vector_search(self, query_vector: np.ndarray, k: int) -> list[tuple[Span, float]]:
         """Top-k chunks by cosine similarity, from Chroma."""
@@ -77,15 +81,8 @@ class LoadedIndex:
         if k == 0:
             return []
         res = self.chunk_collection.query(query_embeddings=[query_vector.tolist()], n_results=k, include=["distances"])
-        by_id = self._chunk_by_id
+        by_id = self._by_id
         return [(by_id[i], 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0]) if i in by_id]
-
-    @property
-    def _chunk_by_id(self) -> dict[str, Span]:
-        cache = self.__dict__.get("_by_id")
-        if cache is None:
-            cache = self.__dict__["_by_id"] = {c.id: c for c in self.chunks}
-        return cache
 
 
 def _span_meta(s: Span) -> dict:

@@ -21,9 +21,9 @@ def _say(msg: str) -> None:
     print(f"opedbot: {msg}", file=sys.stderr, flush=True)
 
 
-def create_app(settings: Settings, bot: Bot | None = None, wait: bool = True):
-    """The ASGI app. With ``wait`` the index is loaded before returning (the chat needs the
-    documents to draw its source panel); REST readiness is reported either way."""
+def create_app(settings: Settings, bot: Bot | None = None):
+    """The ASGI app. The index is loaded before returning (the chat needs the documents to draw
+    its source panel); if loading fails, only the REST routes are served and /readyz says why."""
     from fastapi import FastAPI
 
     bot = bot or Bot(settings)
@@ -42,12 +42,9 @@ def create_app(settings: Settings, bot: Bot | None = None, wait: bool = True):
     from ui.chat import THEME, build_app
     from ui.render import CSS, JS
 
-    if wait:
-        thread.join()
+    thread.join()
     if not readiness.ready.is_set():
-        if readiness.error:
-            return app, readiness  # REST reports the error on /readyz; no chat without an index
-        thread.join()
+        return app, readiness  # REST reports the error on /readyz; no chat without an index
     blocks = build_app(bot, FeedbackStore(settings.data_dir))
     blocks.queue(default_concurrency_limit=4, max_size=64)
     app = gr.mount_gradio_app(
