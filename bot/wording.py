@@ -1,0 +1,46 @@
+"""Every sentence the bot says in its own voice, in one place: refusals, the hint of what the
+op-ed covers, and the attribution that presents quotes as the op-ed's claims, never as facts.
+
+``compose`` renders an answer's parts (lead, quotes, hint) into the plain text of the answer
+object; it is the only place that text is made, and nothing parses it back.
+"""
+
+from __future__ import annotations
+
+from bot.schema import Quote
+from bot.turn import Draft
+from index.documents import Document
+
+
+def refusal(documents: dict[str, Document], reason: str, evidence: object = None, lead: str | None = None) -> Draft:
+    """A plain "not in the op-ed" answer, with a hint of what it does cover and no passage."""
+    titles = [d.title for d in documents.values()]
+    if len(titles) == 1:
+        hint = f"It is about {titles[0].rstrip('.')}: ask about what it argues on that."
+    else:
+        hint = "The collection covers: " + "; ".join(titles[:5]) + ("…" if len(titles) > 5 else "") + "."
+    lead = lead or ("The op-ed doesn't address this." if len(titles) == 1 else "None of the op-eds addresses this.")
+    return Draft(answered=False, lead=lead, hint=hint, reason=reason, evidence=evidence)
+
+
+def attribution(quotes: list[Quote], documents: dict[str, Document]) -> list[str]:
+    """For each quote, the words that introduce it: "The op-ed argues:", then "It adds:" while
+    the source stays the same; with several documents the op-ed is named."""
+    many = len(documents) > 1
+    out = []
+    for i, q in enumerate(quotes):
+        who = f"The op-ed ‘{documents[q.doc].title}’" if many else "The op-ed"
+        same_source = i > 0 and (not many or q.doc == quotes[i - 1].doc)
+        out.append("It adds:" if same_source else f"{who} argues:")
+    return out
+
+
+def compose(draft: Draft, documents: dict[str, Document]) -> str:
+    """The plain text of an answer: a refusal's lead and hint; an answer's lead, or, without one,
+    each quote introduced by its attribution and followed by its [n] marker."""
+    if not draft.answered:
+        return f"{draft.lead} {draft.hint}".strip()
+    if draft.lead:
+        return draft.lead
+    intro = attribution(draft.quotes, documents)
+    return " ".join(f"{lead} “{q.text}” [{q.n}]" for lead, q in zip(intro, draft.quotes))
