@@ -1,9 +1,14 @@
-"""``opedbot``: the command line. Turns domain errors into one-line messages and exit codes.
+"""``opedbot``: the command line, an edge over the core. It turns domain errors into one-line
+messages and exit codes:
 
     0  success            1  eval under its bars, or an internal error
     2  bad input, bad configuration, missing index (the message says what to do)
 
-No traceback reaches the user unless OPEDBOT_DEBUG=1.
+It knows its own commands (ask, index, docs, feedback). Others plug in as entry points of the
+``opedbot.commands`` group (pyproject.toml): a module's ``register(subparsers)`` adds its
+parser, so ``serve`` (the web layer, ``ui``) and ``eval``/``bench`` (``bot.evaluation``) are
+reachable from here while the core never imports them. No traceback reaches the user unless
+OPEDBOT_DEBUG=1.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ import argparse
 import json
 import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import index  # noqa: F401  (offline switches before anything heavy)
 from bot.errors import InputError, OpedbotError
 
 EXIT_USAGE = 2
+COMMANDS_GROUP = "opedbot.commands"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,10 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", type=Path, help="JSON file: a list of {role, content} turns before this question")
     ask.add_argument("--batch", type=Path, help='JSONL file of {"id", "question", "history"?}; one answer per line on stdout')
     ask.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    ask.add_argument("--explain", action="store_true", help="also say why the bot refused, and which passages it retrieved")
     ask.add_argument("--backend", help="answerer (OPEDBOT_BACKEND); default extractive")
+    ask.set_defaults(func=cmd_ask)
 
     idx = sub.add_parser("index", help="build the index (does nothing when it is up to date)")
     idx.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    idx.set_defaults(func=cmd_index)
     idx_sub = idx.add_subparsers(dest="index_command", parser_class=_Parser)
     add = idx_sub.add_parser("add", help="add documents (.txt, .md, .html) and index them")
     add.add_argument("paths", nargs="+", type=Path)
@@ -48,44 +58,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     docs = sub.add_parser("docs", help="list the indexed documents")
     docs.add_argument("--json", action="store_true")
-
-    bench = sub.add_parser("bench", help="print latency figures of the extractive answerer")
-    bench.add_argument("--questions", type=Path, action="append", help="JSONL test set(s) to take questions from")
-    bench.add_argument("--repeat", type=int, default=1, help="passes over the questions (default 1)")
-    bench.add_argument("--rest", action="store_true", help="also start `opedbot serve` and time /readyz and POST /api/ask")
-
-    srv = sub.add_parser("serve", help="serve the web chat and the REST API")
-    srv.add_argument("--host", default="127.0.0.1")
-    srv.add_argument("--port", type=int, default=7860)
+    docs.set_defaults(func=cmd_docs)
 
     fb = sub.add_parser("feedback", help="list or export readers' likes and dislikes")
     fb.add_argument("action", nargs="?", choices=["list", "export"], default="list")
     fb.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="export format")
+    fb.set_defaults(func=cmd_feedback)
 
-    ev = sub.add_parser("eval", help="evaluate answers against a test set")
-    ev.add_argument("file", type=Path)
-    ev.add_argument("--backend")
-    ev.add_argument("--out", type=Path, default=Path("eval-out"), help="folder for answers.jsonl, metrics.json, report.md/html")
-    ev.add_argument("--json", action="store_true", help="print metrics.json instead of the table")
-    ev.add_argument("--compare", type=Path, help="an earlier run's metrics.json: show deltas")
-    ev.add_argument("--fail-under", nargs="+", default=[], metavar="METRIC=VALUE", help="exit 1 when a metric misses its bar")
-    ev.add_argument("--thresholds", type=Path, help="TOML file with a [fail_under] table of bars")
+    for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        ep.load()(sub)
     return p
 
 
-def _settings(args, **extra):
+def settings_from(args, **extra):
+    """The settings object, with the global --data-dir and any per-command flags applied."""
     from bot.config import load_settings
 
     return load_settings(data_dir=args.data_dir, **extra)
 
 
-def _bot(args, **extra):
-    from bot.chain import Bot
-
-    return Bot(_settings(args, **extra))
-
-
-def _read_json(path: Path, what: str):
+def read_json(path: Path, what: str):
     try:
         return json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -94,69 +86,74 @@ def _read_json(path: Path, what: str):
         raise InputError(f"{what} {path}: not valid JSON ({exc})") from None
 
 
-def _read_batch(path: Path, settings) -> list[dict]:
+def read_batch(path: Path, settings) -> list:
+    """Every line of a batch file as a checked Request, or InputError naming file and line."""
     from bot.jsonl import read_objects
-    from bot.validation import clean_history, clean_question
+    from bot.validation import parse_request
 
-    rows = []
+    requests = []
     for n, d in read_objects(path, "batch file"):
         if "question" not in d or "id" not in d:
             raise InputError(f"batch file {path}:{n}: each line must be an object with 'id' and 'question'")
         if not isinstance(d["id"], (str, int)) or isinstance(d["id"], bool):
             raise InputError(f"batch file {path}:{n}: 'id' must be a string or a number")
         try:
-            clean_question(d["question"], settings.max_question_chars)
-            clean_history(d.get("history"), settings.max_history_turns, settings.max_history_chars)
+            requests.append(parse_request(d["question"], d.get("history"), settings, id=d["id"]))
         except InputError as exc:
             raise InputError(f"batch file {path}:{n}: {exc}") from None
-        rows.append(d)
-    if not rows:
+    if not requests:
         raise InputError(f"batch file {path}: no questions")
-    return rows
+    return requests
 
 
-def print_answer(a) -> None:
+def print_answer(a, explain: bool = False) -> None:
     print(a.answer)
     if a.quotes:
         print()
     for q in a.quotes:
         print(f"[{q.n}] paragraph {q.paragraph} of {q.doc}:")
         print(f"    {q.text}")
+    if explain:
+        print()
+        print(f"why: {a.reason}" if a.reason else "why: answered")
+        for r in a.retrieved:
+            print(f"retrieved: {r['doc']} [{r['start']}:{r['end']}]")
 
 
 def cmd_ask(args) -> int:
+    from bot.service import Bot
+    from bot.validation import parse_request
+
     if (args.question is None) == (args.batch is None):
         raise InputError("give either a QUESTION or --batch FILE")
-    bot = _bot(args, backend=args.backend)
+    settings = settings_from(args, backend=args.backend)
+    # Input is checked once, here, before anything is loaded or built.
     if args.batch:
-        rows = _read_batch(args.batch, bot.settings)
-        bot.load(build_if_missing=True)
-        for d in rows:
-            a = bot.ask(d["question"], d.get("history"), id=d["id"])
-            sys.stdout.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
+        requests = read_batch(args.batch, settings)
+    else:
+        history = read_json(args.history, "history file") if args.history else None
+        requests = [parse_request(args.question, history, settings)]
+    bot = Bot(settings)
+    bot.load(build_if_missing=True)
+    if args.batch:
+        for r in requests:
+            sys.stdout.write(json.dumps(bot.ask(r).to_dict(), ensure_ascii=False) + "\n")
             sys.stdout.flush()
         return 0
-    from bot.validation import clean_history, clean_question
-
-    history = _read_json(args.history, "history file") if args.history else None
-    clean_question(args.question, bot.settings.max_question_chars)  # fail before building anything
-    clean_history(history, bot.settings.max_history_turns, bot.settings.max_history_chars)
-    bot.load(build_if_missing=True)
-    a = bot.ask(args.question, history)
+    a = bot.ask(requests[0])
     if args.json:
         print(json.dumps(a.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print_answer(a)
+        print_answer(a, explain=args.explain)
     return 0
 
 
 def cmd_index(args) -> int:
-    from bot.config import load_settings
     from index.documents import load_document
     from index.embeddings import MiniLMEmbeddings
     from index.store import IndexStore
 
-    settings = load_settings(data_dir=args.data_dir)
+    settings = settings_from(args)
     store = IndexStore(settings.data_dir, MiniLMEmbeddings(settings.embedding_model))
     if args.index_command == "add":
         if (args.title or args.doc_id) and len(args.paths) > 1:
@@ -173,73 +170,21 @@ def cmd_docs(args) -> int:
     from index.embeddings import MiniLMEmbeddings
     from index.store import IndexStore
 
-    settings = _settings(args)  # reading the index needs no model
+    settings = settings_from(args)  # reading the index needs no model
     docs = list(IndexStore(settings.data_dir, MiniLMEmbeddings(settings.embedding_model)).load().documents.values())
     if args.json:
-        print(
-            json.dumps(
-                [{"id": d.id, "title": d.title, "date": d.date, "paragraphs": len(d.paragraphs), "chars": len(d.text)} for d in docs],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        rows = [{"id": d.id, "title": d.title, "date": d.date, "paragraphs": len(d.paragraphs), "chars": len(d.text)} for d in docs]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for d in docs:
         print(f"{d.id}\t{d.date or '-'}\t{len(d.paragraphs)} paragraphs\t{d.title}")
     return 0
 
 
-def cmd_bench(args) -> int:
-    from bot.bench import run_bench, run_rest_bench
-
-    settings = _settings(args)
-    run_bench(settings, args.questions, args.repeat)
-    if args.rest:
-        run_rest_bench(settings, args.questions)
-    return 0
-
-
-def cmd_eval(args) -> int:
-    from bot.evaluation.report import summary_rows
-    from bot.evaluation.runner import evaluate, failures, load_items, load_metrics, load_thresholds, parse_bars
-
-    bars = load_thresholds(args.thresholds) if args.thresholds else {}
-    bars.update(parse_bars(args.fail_under))
-    previous = load_metrics(args.compare) if args.compare else None
-    load_items(args.file)  # fail on a bad test set before loading models
-    bot = _bot(args, backend=args.backend)
-    bot.load(build_if_missing=True)
-    metrics, _, _ = evaluate(bot, args.file, args.out, progress=True)
-    if args.json:
-        print(json.dumps(metrics, indent=2, ensure_ascii=False))
-    else:
-        head = f"{'metric':28} {'value':>9}" + (f" {'delta':>9}" if previous else "")
-        print(head)
-        for name, value, delta in summary_rows(metrics, previous):
-            print(f"{name:28} {value:>9}" + (f" {delta:>9}" if previous else ""))
-        print(f"\nper category:  {'n':>3} {'pass':>6}")
-        for cat, m in metrics["per_category"].items():
-            print(f"  {cat:12} {m['n']:>3} {m['pass_rate']:>6.2f}")
-        print(f"\nwrote {args.out}/answers.jsonl, metrics.json, report.md, report.html")
-    bad = failures(metrics, bars)
-    for line in bad:
-        print(f"opedbot eval: FAIL {line}", file=sys.stderr)
-    return 1 if bad else 0
-
-
-def cmd_serve(args) -> int:
-    from ui.server import serve
-
-    if not 0 < args.port < 65536:
-        raise InputError(f"--port must be between 1 and 65535, got {args.port}")
-    serve(_settings(args), host=args.host, port=args.port)
-    return 0
-
-
 def cmd_feedback(args) -> int:
     from bot.feedback import FeedbackStore
 
-    store = FeedbackStore(_settings(args).data_dir)
+    store = FeedbackStore(settings_from(args).data_dir)
     if args.action == "export":
         sys.stdout.write(store.export(args.format))
         return 0
@@ -251,21 +196,13 @@ def cmd_feedback(args) -> int:
     return 0
 
 
-COMMANDS = {
-    "ask": cmd_ask,
-    "index": cmd_index,
-    "docs": cmd_docs,
-    "bench": cmd_bench,
-    "eval": cmd_eval,
-    "serve": cmd_serve,
-    "feedback": cmd_feedback,
-}
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed as one line
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        return args.func(args)
     except OpedbotError as exc:
         print(f"opedbot: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,7 +1,8 @@
 """The Gradio chat: wiring only. Every answer comes from ``bot``; rendering is in ui.render.
 
-``build_app(bot, feedback)`` returns the Blocks without launching them; ui.server mounts them
-into the FastAPI app beside the REST API.
+``build_app(readiness, feedback)`` returns the Blocks without launching them; ui.server mounts
+them beside the REST API. The page does not need the index to be built: its header and source
+panel are filled in when a browser loads the page (or "loading" while the server starts).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import uuid
 
 import gradio as gr
 
-from bot.chain import Bot
 from bot.errors import OpedbotError
 from bot.feedback import FeedbackStore
-from ui.render import md_escape, source_html, stream_steps, user_markdown
+from bot.validation import parse_request
+from ui.render import answer_markdown, md_escape, source_html, stream_steps, user_markdown
 
 log = logging.getLogger("opedbot.ui")
 
@@ -25,6 +26,7 @@ EXAMPLES = [
     "When was the op-ed published?",
 ]
 THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+LOADING = "_The op-ed is loading; this takes a few seconds when the server starts._"
 
 
 def _history_for_bot(session: dict, max_turns: int) -> list[dict]:
@@ -36,17 +38,27 @@ def _history_for_bot(session: dict, max_turns: int) -> list[dict]:
     return turns[-max_turns:] if max_turns else []
 
 
-def build_app(bot: Bot, feedback: FeedbackStore) -> gr.Blocks:
-    index = bot.index
-    default_doc = next(iter(index.documents.values()))
-    many = len(index.documents) > 1
-    header = (
-        f"# opedbot\n**{default_doc.title}**" + (f" · {default_doc.date}" if default_doc.date else "") + "\n\n"
-        "Answers use the op-ed's own words, each quote checked against the text. "
-        "The op-ed is opinion: quotes are its author's claims, not established facts."
-    )
-    if many:
-        header = f"# opedbot\nAsking {len(index.documents)} op-eds. Answers use their own words, each quote checked against the text."
+def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
+    bot = readiness.bot
+    settings = bot.settings
+
+    def header() -> str:
+        if not readiness.ready.is_set():
+            return "# opedbot\n" + (f"**Not available:** {md_escape(readiness.error)}" if readiness.error else LOADING)
+        docs = bot.index.documents
+        if len(docs) > 1:
+            return f"# opedbot\nAsking {len(docs)} op-eds. Answers use their own words, each quote checked against the text."
+        doc = next(iter(docs.values()))
+        return (
+            f"# opedbot\n**{md_escape(doc.title)}**" + (f" · {doc.date}" if doc.date else "") + "\n\n"
+            "Answers use the op-ed's own words, each quote checked against the text. "
+            "The op-ed is opinion: quotes are its author's claims, not established facts."
+        )
+
+    def default_source() -> str:
+        if not readiness.ready.is_set():
+            return ""
+        return source_html(next(iter(bot.index.documents.values())))
 
     def new_session() -> dict:
         return {"id": uuid.uuid4().hex, "answers": [], "by_message": {}}
@@ -59,8 +71,15 @@ def build_app(bot: Bot, feedback: FeedbackStore) -> gr.Blocks:
             yield chat, session, gr.update(), ""
             return
         chat.append({"role": "user", "content": user_markdown(question)})
+        if not readiness.ready.is_set():
+            chat.append(
+                {"role": "assistant", "content": f"**Not ready yet** ({readiness.status()['step']}). Please ask again in a moment."}
+            )
+            yield chat, session, gr.update(), ""
+            return
         try:
-            answer = bot.ask(question, _history_for_bot(session, bot.settings.max_history_turns)).to_dict()
+            request = parse_request(question, _history_for_bot(session, settings.max_history_turns), settings)
+            answer = bot.ask(request)
         except OpedbotError as exc:
             chat.append({"role": "assistant", "content": f"**Can't answer that:** {md_escape(str(exc))}"})
             yield chat, session, gr.update(), ""
@@ -70,14 +89,15 @@ def build_app(bot: Bot, feedback: FeedbackStore) -> gr.Blocks:
             chat.append({"role": "assistant", "content": "**Something went wrong answering that.** Please try again."})
             yield chat, session, gr.update(), ""
             return
-        session["answers"].append(answer)
+        session["answers"].append(answer.to_dict())
         chat.append({"role": "assistant", "content": ""})
         session["by_message"][len(chat) - 1] = len(session["answers"]) - 1
-        for step in stream_steps(answer):
+        for step in stream_steps(answer_markdown(answer)):
             chat[-1] = {"role": "assistant", "content": step}
             yield chat, session, gr.update(), ""
-        doc = index.documents[answer["quotes"][0]["doc"]] if answer["quotes"] else default_doc
-        yield chat, session, source_html(doc, answer["quotes"]), ""
+        docs = bot.index.documents
+        doc = docs[answer.quotes[0].doc] if answer.quotes else next(iter(docs.values()))
+        yield chat, session, source_html(doc, answer.quotes), ""
 
     def on_like(data: gr.LikeData, session: dict):
         if not session:
@@ -89,11 +109,11 @@ def build_app(bot: Bot, feedback: FeedbackStore) -> gr.Blocks:
         feedback.add("like" if data.liked else "dislike", session["answers"][a], session=session["id"])
 
     def clear():
-        return [], new_session(), source_html(default_doc), ""
+        return [], new_session(), default_source(), ""
 
     with gr.Blocks(title="opedbot", analytics_enabled=False) as app:
         session = gr.State(None)
-        gr.Markdown(header, elem_id="opedbot-header")
+        head = gr.Markdown(LOADING, elem_id="opedbot-header")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
@@ -110,7 +130,7 @@ def build_app(bot: Bot, feedback: FeedbackStore) -> gr.Blocks:
                     box = gr.Textbox(
                         label="Your question",
                         placeholder="e.g. Who brokered the ceasefire talks?",
-                        max_length=bot.settings.max_question_chars,
+                        max_length=settings.max_question_chars,
                         scale=5,
                         elem_id="opedbot-question",
                         autofocus=True,
@@ -120,9 +140,10 @@ def build_app(bot: Bot, feedback: FeedbackStore) -> gr.Blocks:
                 reset = gr.Button("New conversation", size="sm", elem_id="opedbot-reset")
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### The op-ed")
-                source = gr.HTML(source_html(default_doc), elem_id="opedbot-source-panel")
+                source = gr.HTML("", elem_id="opedbot-source-panel")
 
         outputs = [chatbot, session, source, box]
+        app.load(lambda: (header(), default_source()), None, [head, source])
         box.submit(respond, [box, chatbot, session], outputs)
         send.click(respond, [box, chatbot, session], outputs)
         chatbot.like(on_like, [session], None)

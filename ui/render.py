@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 
+from bot.schema import Answer, Quote
 from index.documents import Document
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
@@ -29,38 +30,36 @@ def user_markdown(question: str) -> str:
     return md_escape(question)
 
 
-def answer_markdown(answer: dict) -> str:
-    """One chat message: the answer's lead, then each quote as a numbered blockquote with its
-    paragraph, linked to its span in the source panel. A refusal looks different."""
-    quotes = answer.get("quotes", [])
-    if not answer.get("answered"):
-        first, _, rest = answer["answer"].partition(". ")
+def answer_markdown(answer: Answer) -> str:
+    """One chat message, rendered from the answer's parts (never from its plain text): a
+    refusal's label, lead and hint; an answer's lead, or the attribution, then each quote as a
+    numbered blockquote with its paragraph, linked to its span in the source panel."""
+    if not answer.answered:
         # Set apart from answers: a label, no quote, and the hint of what the op-ed does cover.
-        head = f"**Not in the op-ed** · {md_escape(first.rstrip('.'))}."
-        return f"{head}\n\n_{md_escape(rest)}_" if rest else head
-    lead = answer["answer"]
-    for q in quotes:
-        lead = lead.replace(f"“{q['text']}”", "")
-    lead = " ".join(lead.split())
-    parts = [md_escape(lead)] if lead else []
-    for q in quotes:
-        link = f"[¶{q['paragraph']}]({src_anchor(q['doc'], q['start'], q['end'])})"
-        parts.append(f"> **[{q['n']}]** {link} “{md_escape(q['text'])}”")
+        head = f"**Not in the op-ed** · {md_escape(answer.lead)}"
+        return f"{head}\n\n_{md_escape(answer.hint)}_" if answer.hint else head
+    parts = []
+    if answer.lead:
+        parts.append(md_escape(answer.lead))
+    elif answer.quotes:
+        parts.append(md_escape("The op-ed argues:" if len({q.doc for q in answer.quotes}) == 1 else "The op-eds argue:"))
+    for q in answer.quotes:
+        link = f"[¶{q.paragraph}]({src_anchor(q.doc, q.start, q.end)})"
+        parts.append(f"> **[{q.n}]** {link} “{md_escape(q.text)}”")
     return "\n\n".join(parts)
 
 
-def stream_steps(answer: dict, size: int = 4) -> list[str]:
-    """Growing prefixes of the message, for streaming it into the chat word by word."""
-    full = answer_markdown(answer)
+def stream_steps(full: str, size: int = 4) -> list[str]:
+    """Growing prefixes of a message, for streaming it into the chat word by word."""
     words = full.split(" ")
     steps = [" ".join(words[:i]) for i in range(size, len(words), size)]
     return [*steps, full]
 
 
-def source_html(doc: Document, quotes: list[dict] | None = None) -> str:
+def source_html(doc: Document, quotes: list[Quote] | None = None) -> str:
     """The whole op-ed, paragraphs numbered, the current answer's quotes marked. Each paragraph
     carries its offsets so the page script can highlight any [start, end) exactly."""
-    marks = sorted((q["start"], q["end"], q["n"]) for q in (quotes or []) if q["doc"] == doc.id)
+    marks = sorted((q.start, q.end, q.n) for q in (quotes or []) if q.doc == doc.id)
     out = [
         '<div id="opedbot-source" class="opedbot-source" tabindex="-1">',
         f"<h3>{html.escape(doc.title)}</h3>",

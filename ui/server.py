@@ -1,34 +1,275 @@
-"""``opedbot serve``: one FastAPI app with the REST API and the Gradio chat mounted at /.
+"""``opedbot serve``: the web layer in one module: REST routes, readiness, body limit, app
+factory, and the Gradio chat mounted at /.
 
-Telemetry and analytics are off before gradio is imported (``index.offline``); share, monitoring
-and error details stay off. The index loads (or is built, with a progress line) in the
-background: /healthz answers at once, /readyz turns 200 when answers can be served, and the chat
-page is mounted as soon as the index is there.
+    POST /api/ask            {"question", "history"?} -> answer object
+    POST /api/ask/stream     server-sent events: "delta" {"text"} pieces, then "answer" {object}
+    GET  /api/documents      [{id, title, date, paragraphs}]
+    GET  /api/documents/{id} canonical text and paragraph offsets (check text[start:end] == quote)
+    GET  /healthz            200 as soon as the server is bound
+    GET  /readyz             503 {"status": "loading", "step"} until the answerer is warm, then 200
+
+The server binds at once: the index and model load (or the index is built) in a background
+thread, and /readyz says which step it is at. Every error is JSON ``{"error": "..."}`` with a
+4xx status (503 while loading); a bug is a 500 with a generic message, never a traceback.
+Telemetry and analytics are off before gradio is imported (``index.offline``); share,
+monitoring and error details stay off.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import sys
+import threading
+from typing import Literal
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, StrictStr
+from sse_starlette.sse import EventSourceResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import index  # noqa: F401  (offline switches before gradio)
-from bot.api import BodyLimit, Readiness, add_api
-from bot.chain import Bot
 from bot.config import Settings
+from bot.errors import InputError, OpedbotError
 from bot.feedback import FeedbackStore
+from bot.service import Bot
+from bot.validation import parse_request
+
+log = logging.getLogger("opedbot.server")
+MAX_BODY_BYTES = 256 * 1024
 
 
 def _say(msg: str) -> None:
     print(f"opedbot: {msg}", file=sys.stderr, flush=True)
 
 
-def create_app(settings: Settings, bot: Bot | None = None):
-    """The ASGI app. The index is loaded before returning (the chat needs the documents to draw
-    its source panel); if loading fails, only the REST routes are served and /readyz says why."""
-    from fastapi import FastAPI
+# ---- request bodies: JSON shape only; the rules are bot.validation's, applied once
 
+
+class TurnBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: StrictStr
+
+
+class AskBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: StrictStr
+    history: list[TurnBody] | None = None
+
+
+# ---- readiness
+
+
+class Readiness:
+    """Loads the bot in a background thread and says where it is: ``step`` is "starting",
+    "loading index", "loading model", "building index", "warming up", then "ready"."""
+
+    def __init__(self, bot: Bot, progress=_say) -> None:
+        self.bot = bot
+        self.progress = progress
+        self.ready = threading.Event()
+        self.step = "starting"
+        self.error: str | None = None
+
+    def start(self) -> threading.Thread:
+        t = threading.Thread(target=self._load, name="opedbot-load", daemon=True)
+        t.start()
+        return t
+
+    def _at(self, step: str) -> None:
+        self.step = step
+        if step == "building index":
+            self.progress("no index yet: building it (one-time, a few seconds)…")
+
+    def _load(self) -> None:
+        try:
+            self.bot.load(build_if_missing=True, progress=self._at)
+            self._at("warming up")
+            self.bot.ask(parse_request("warm-up question about the op-ed", None, self.bot.settings))
+            self.step = "ready"
+            self.ready.set()
+            self.progress(f"ready: {len(self.bot.index.documents)} document(s), index {self.bot.index.build_id}")
+        except OpedbotError as exc:
+            self.error = str(exc)
+            self.progress(f"error: {exc}")
+        except Exception as exc:  # keep serving /healthz and say why /readyz fails
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.exception("loading failed")
+
+    def status(self) -> dict:
+        if self.error:
+            return {"status": "error", "step": self.step, "error": self.error}
+        if not self.ready.is_set():
+            return {"status": "loading", "step": self.step}
+        idx = self.bot.index
+        return {"status": "ready", "index": idx.build_id, "documents": len(idx.documents)}
+
+
+# ---- limits and errors
+
+
+def _error(status: int, message: str, **extra) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse API bodies over a size limit (413) before they are read whole."""
+
+    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, prefix: str = "/api/") -> None:
+        self.app, self.max_bytes, self.prefix = app, max_bytes, prefix
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        try:
+            declared = int(headers.get(b"content-length", b"0"))
+        except ValueError:
+            declared = 0
+        if declared > self.max_bytes:
+            return await _error(413, f"request body over {self.max_bytes} bytes")(scope, receive, send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            return await self.app(scope, limited, send)
+        except _TooLarge:
+            return await _error(413, f"request body over {self.max_bytes} bytes")(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _describe(exc: RequestValidationError) -> str:
+    err = exc.errors()[0]
+    if err.get("type") == "json_invalid":
+        return "malformed JSON body"
+    loc = ".".join(str(x) for x in err.get("loc", ()) if x != "body")
+    return f"{loc or 'body'}: {err.get('msg', 'invalid')}"
+
+
+# ---- routes
+
+
+def add_routes(app: FastAPI, readiness: Readiness) -> None:
+    """Declare the REST routes on ``app`` (before anything is mounted at /)."""
+    bot = readiness.bot
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError):
+        status = 400 if exc.errors() and exc.errors()[0].get("type") == "json_invalid" else 422
+        return _error(status, _describe(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException):
+        return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _bug(_request: Request, exc: Exception):
+        log.exception("internal error")
+        return _error(500, "internal error")
+
+    def not_ready() -> JSONResponse | None:
+        if readiness.ready.is_set():
+            return None
+        s = readiness.status()
+        return _error(503, s.get("error") or f"not ready yet ({s['step']}); try again in a moment", step=s["step"])
+
+    def request_from(body: AskBody):
+        history = [t.model_dump() for t in body.history] if body.history else None
+        return parse_request(body.question, history, bot.settings)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz():
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz():
+        s = readiness.status()
+        return s if s["status"] == "ready" else JSONResponse(s, status_code=503)
+
+    @app.post("/api/ask", tags=["ask"], summary="Answer a question with verified quotes")
+    async def ask(body: AskBody):
+        if (resp := not_ready()) is not None:
+            return resp
+        try:
+            request = request_from(body)
+        except InputError as exc:
+            return _error(400, str(exc))
+        answer = await run_in_threadpool(bot.ask, request)
+        return answer.to_dict()
+
+    @app.post("/api/ask/stream", tags=["ask"], summary="Answer as server-sent events: delta pieces, then the answer object")
+    async def ask_stream(body: AskBody):
+        if (resp := not_ready()) is not None:
+            return resp
+        try:
+            request = request_from(body)
+        except InputError as exc:
+            return _error(400, str(exc))
+
+        async def events():
+            answer = await run_in_threadpool(bot.ask, request)
+            for piece in pieces(answer.answer):
+                yield {"event": "delta", "data": json.dumps({"text": piece}, ensure_ascii=False)}
+                await asyncio.sleep(0)
+            yield {"event": "answer", "data": json.dumps(answer.to_dict(), ensure_ascii=False)}
+
+        return EventSourceResponse(events(), ping=15)
+
+    @app.get("/api/documents", tags=["documents"])
+    def documents():
+        if (resp := not_ready()) is not None:
+            return resp
+        return [{"id": d.id, "title": d.title, "date": d.date, "paragraphs": len(d.paragraphs)} for d in bot.index.documents.values()]
+
+    @app.get("/api/documents/{doc_id}", tags=["documents"])
+    def document(doc_id: str):
+        if (resp := not_ready()) is not None:
+            return resp
+        d = bot.index.documents.get(doc_id)
+        if d is None:
+            return _error(404, f"no document {doc_id!r}")
+        return {
+            "id": d.id,
+            "title": d.title,
+            "date": d.date,
+            "author": d.author,
+            "text": d.text,
+            "paragraphs": [{"n": p.n, "start": p.start, "end": p.end} for p in d.paragraphs],
+        }
+
+
+def pieces(text: str, size: int = 3) -> list[str]:
+    """Split answer text into streamable pieces of a few words, whitespace kept."""
+    words = text.split(" ")
+    return [" ".join(words[i : i + size]) + (" " if i + size < len(words) else "") for i in range(0, len(words), size)]
+
+
+# ---- the app
+
+
+def create_app(settings: Settings, bot: Bot | None = None, chat: bool = True) -> tuple[FastAPI, Readiness]:
+    """The ASGI app and its readiness. Loading starts in the background and is not waited for:
+    the app serves /healthz at once, /readyz and the API answer 503 with the step until ready,
+    and the chat page says it is loading."""
     bot = bot or Bot(settings)
-    readiness = Readiness(bot, progress=_say)
-    thread = readiness.start()  # model and index load while gradio imports, on the other core
+    readiness = Readiness(bot)
+    readiness.start()  # model and index load while gradio imports, on the other core
     app = FastAPI(
         title="opedbot",
         version="0.1.0",
@@ -36,16 +277,15 @@ def create_app(settings: Settings, bot: Bot | None = None):
         "Every quote satisfies document.text[start:end] == quote.text; check it with GET /api/documents/{id}.",
     )
     app.add_middleware(BodyLimit)
-    add_api(app, readiness)
+    add_routes(app, readiness)
+    if not chat:
+        return app, readiness
     import gradio as gr
 
     from ui.chat import THEME, build_app
     from ui.render import CSS, JS
 
-    thread.join()
-    if not readiness.ready.is_set():
-        return app, readiness  # REST reports the error on /readyz; no chat without an index
-    blocks = build_app(bot, FeedbackStore(settings.data_dir))
+    blocks = build_app(readiness, FeedbackStore(settings.data_dir))
     blocks.queue(default_concurrency_limit=4, max_size=64)
     app = gr.mount_gradio_app(
         app,
@@ -67,7 +307,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     import uvicorn
 
     _say(f"starting on http://{host}:{port} (chat at /, API docs at /docs)")
-    app, readiness = create_app(settings)
-    if readiness.error:
-        _say("not serving answers until the error above is fixed; /healthz and /readyz stay up")
+    app, _ = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -14,10 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.chain import Bot
 from bot.config import Settings
 from bot.evaluation.metrics import percentile
 from bot.evaluation.runner import load_items
+from bot.service import Bot
+from bot.validation import parse_request
 from index.embeddings import MiniLMEmbeddings
 from index.store import IndexStore
 
@@ -25,7 +26,7 @@ DEFAULT_SETS = ("eval.jsonl", "holdout.jsonl", "unseen.jsonl")
 
 
 def default_question_files() -> list[Path]:
-    data = Path(__file__).resolve().parents[1] / "tests" / "data"
+    data = Path(__file__).resolve().parents[2] / "tests" / "data"
     return [data / name for name in DEFAULT_SETS if (data / name).is_file()]
 
 
@@ -45,12 +46,12 @@ def run_bench(settings: Settings, files: list[Path] | None, repeat: int = 1) -> 
         bot = Bot(settings.model_copy(update={"data_dir": Path(tmp)}), embedder=embedder, store=store)
         bot.load()
         for q in ("warm-up one", "what does it say?", "warm up three"):
-            bot.ask(q)
+            bot.ask(parse_request(q, None, settings))
         answer_ms, embed_ms = [], []
         for _ in range(max(1, repeat)):
             for q in questions:
                 t = time.perf_counter()
-                bot.ask(q)
+                bot.ask(parse_request(q, None, settings))
                 answer_ms.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
                 embedder.encode_one(q)

@@ -1,6 +1,6 @@
 """Judge-free answer metrics for a quote-first bot. Pure functions over plain data.
 
-Spans are located in the documents by exact text; coverage is measured in characters. Every
+Passages are located in the documents by exact text; coverage is measured in characters. Every
 metric here can score 0 and tests/test_metrics.py shows a case that does.
 """
 
@@ -62,10 +62,10 @@ def passed(item: Item, answer: dict) -> bool:
 
 
 # ---- spans
-Span = tuple[str, int, int]  # doc, start, end
+Extent = tuple[str, int, int]  # doc, start, end: where a passage lies (index.chunking.Span has its text too)
 
 
-def locate(passage: str, documents: dict[str, str]) -> Span | None:
+def locate(passage: str, documents: dict[str, str]) -> Extent | None:
     for doc_id, text in documents.items():
         i = text.find(passage)
         if i >= 0:
@@ -73,7 +73,7 @@ def locate(passage: str, documents: dict[str, str]) -> Span | None:
     return None
 
 
-def covered(target: Span, spans: list[Span]) -> float:
+def covered(target: Extent, spans: list[Extent]) -> float:
     """Share of target's characters inside the union of spans (same document)."""
     doc, s, e = target
     if e <= s:
@@ -86,11 +86,11 @@ def covered(target: Span, spans: list[Span]) -> float:
     return sum(marks) / (e - s)
 
 
-def overlaps(a: Span, b: Span) -> bool:
+def overlaps(a: Extent, b: Extent) -> bool:
     return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
 
 
-def quote_spans(answer: dict) -> list[Span]:
+def quote_spans(answer: dict) -> list[Extent]:
     return [(q["doc"], q["start"], q["end"]) for q in answer.get("quotes", [])]
 
 
@@ -124,7 +124,7 @@ def mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def compute(items: list[Item], answers: list[dict], retrieved: list[list[Span]], documents: dict[str, str], similarity=None) -> dict:
+def compute(items: list[Item], answers: list[dict], retrieved: list[list[Extent]], documents: dict[str, str], similarity=None) -> dict:
     """All metrics over a run. ``retrieved[i]`` are the chunk spans retrieval gave item i, in rank
     order; ``similarity(a, b)`` (MiniLM cosine) is optional."""
     answerable = [(it, a, r) for it, a, r in zip(items, answers, retrieved) if it.answerable]

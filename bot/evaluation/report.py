@@ -54,11 +54,12 @@ def render_markdown(items: list[Item], answers: list[dict], metrics: dict) -> st
     out += ["", "## Per category", "", "| category | n | pass rate | answer accuracy | refusal accuracy |", "|---|---|---|---|---|"]
     for cat, m in metrics.get("per_category", {}).items():
         out.append(f"| {cat} | {m['n']} | {fmt(m['pass_rate'])} | {fmt(m['answer_accuracy'])} | {fmt(m['refusal_accuracy'])} |")
-    out += ["", "## Items", "", "| id | category | result | question | answer |", "|---|---|---|---|---|"]
+    out += ["", "## Items", "", "| id | category | result | question | answer | why refused |", "|---|---|---|---|---|---|"]
     for it, a in zip(items, answers):
         cell = lambda s: s.replace("|", "\\|").replace("\n", " ")  # noqa: E731
         verdict = "pass" if passed(it, a) else "FAIL"
-        out.append(f"| {it.id} | {it.category} | {verdict} | {cell(it.question)} | {cell(a['answer'])} |")
+        why = cell(a.get("reason") or "")
+        out.append(f"| {it.id} | {it.category} | {verdict} | {cell(it.question)} | {cell(a['answer'])} | {why} |")
     return "\n".join(out) + "\n"
 
 
@@ -119,7 +120,7 @@ def render_html(items: list[Item], answers: list[dict], metrics: dict) -> str:
         rows.append(
             f'<tr class="{"pass" if ok else "fail"}"><td>{e(it.id)}</td><td>{e(it.category)}</td>'
             f"<td>{'pass' if ok else 'FAIL'}</td><td>{e(it.question)}</td>"
-            f"<td>{e(a.get('answer', ''))}{quotes}</td><td>{fmt(a.get('timings_ms', {}).get('total'))}</td></tr>"
+            f"<td>{e(a.get('answer', ''))}{quotes}</td><td>{e(a.get('reason') or '')}</td><td>{fmt(a.get('timings_ms', {}).get('total'))}</td></tr>"
         )
     latencies = [a.get("timings_ms", {}).get("total") for a in answers]
     title = f"opedbot eval: {metrics.get('test_set', '')} ({metrics.get('backend', '')})"
@@ -137,6 +138,6 @@ blockquote{{margin:4px 0 4px 8px;padding-left:8px;border-left:3px solid #3b6ea5;
 <h2>Metrics</h2>{_bar_chart(metrics)}
 <h2>Latency</h2>{_histogram(latencies)}
 <h2>Per category</h2><table><tr><th>category</th><th>n</th><th>pass rate</th><th>answer accuracy</th><th>refusal accuracy</th></tr>{cats}</table>
-<h2>Items</h2><table><tr><th>id</th><th>category</th><th>result</th><th>question</th><th>answer and quotes</th><th>ms</th></tr>{"".join(rows)}</table>
+<h2>Items</h2><table><tr><th>id</th><th>category</th><th>result</th><th>question</th><th>answer and quotes</th><th>why refused</th><th>ms</th></tr>{"".join(rows)}</table>
 </body></html>
 """

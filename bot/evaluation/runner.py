@@ -88,9 +88,11 @@ def run(bot, items: list[Item], progress: bool = True) -> tuple[list[dict], list
     """Answer every item through the bot's chain; returns answer dicts and retrieved spans."""
     from tqdm import tqdm
 
+    from bot.validation import parse_request
+
     answers, retrieved = [], []
     for it in tqdm(items, desc="eval", unit="q", file=sys.stderr, disable=not progress):
-        a = bot.ask(it.question, it.history, id=it.id)
+        a = bot.ask(parse_request(it.question, it.history, bot.settings, id=it.id))
         answers.append(a.to_dict())
         retrieved.append([(r["doc"], r["start"], r["end"]) for r in a.retrieved])
     return answers, retrieved

@@ -1,0 +1,69 @@
+"""The ``eval`` and ``bench`` commands, plugged into the CLI as entry points of the
+``opedbot.commands`` group: the CLI and the core never import the evaluation code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def register_eval(sub) -> None:
+    ev = sub.add_parser("eval", help="evaluate answers against a test set")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--backend")
+    ev.add_argument("--out", type=Path, default=Path("eval-out"), help="folder for answers.jsonl, metrics.json, report.md/html")
+    ev.add_argument("--json", action="store_true", help="print metrics.json instead of the table")
+    ev.add_argument("--compare", type=Path, help="an earlier run's metrics.json: show deltas")
+    ev.add_argument("--fail-under", nargs="+", default=[], metavar="METRIC=VALUE", help="exit 1 when a metric misses its bar")
+    ev.add_argument("--thresholds", type=Path, help="TOML file with a [fail_under] table of bars")
+    ev.set_defaults(func=cmd_eval)
+
+
+def register_bench(sub) -> None:
+    bench = sub.add_parser("bench", help="print latency figures of the default answerer")
+    bench.add_argument("--questions", type=Path, action="append", help="JSONL test set(s) to take questions from")
+    bench.add_argument("--repeat", type=int, default=1, help="passes over the questions (default 1)")
+    bench.add_argument("--rest", action="store_true", help="also start `opedbot serve` and time /readyz and POST /api/ask")
+    bench.set_defaults(func=cmd_bench)
+
+
+def cmd_eval(args) -> int:
+    from bot.cli import settings_from
+    from bot.evaluation.report import summary_rows
+    from bot.evaluation.runner import evaluate, failures, load_items, load_metrics, load_thresholds, parse_bars
+    from bot.service import Bot
+
+    bars = load_thresholds(args.thresholds) if args.thresholds else {}
+    bars.update(parse_bars(args.fail_under))
+    previous = load_metrics(args.compare) if args.compare else None
+    load_items(args.file)  # fail on a bad test set before loading models
+    bot = Bot(settings_from(args, backend=args.backend))
+    bot.load(build_if_missing=True)
+    metrics, _, _ = evaluate(bot, args.file, args.out, progress=True)
+    if args.json:
+        print(json.dumps(metrics, indent=2, ensure_ascii=False))
+    else:
+        head = f"{'metric':28} {'value':>9}" + (f" {'delta':>9}" if previous else "")
+        print(head)
+        for name, value, delta in summary_rows(metrics, previous):
+            print(f"{name:28} {value:>9}" + (f" {delta:>9}" if previous else ""))
+        print(f"\nper category:  {'n':>3} {'pass':>6}")
+        for cat, m in metrics["per_category"].items():
+            print(f"  {cat:12} {m['n']:>3} {m['pass_rate']:>6.2f}")
+        print(f"\nwrote {args.out}/answers.jsonl, metrics.json, report.md, report.html")
+    bad = failures(metrics, bars)
+    for line in bad:
+        print(f"opedbot eval: FAIL {line}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_bench(args) -> int:
+    from bot.cli import settings_from
+    from bot.evaluation.bench import run_bench, run_rest_bench
+
+    settings = settings_from(args)
+    run_bench(settings, args.questions, args.repeat)
+    if args.rest:
+        run_rest_bench(settings, args.questions)
+    return 0
