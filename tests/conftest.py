@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 import index  # noqa: F401  (offline switches)
-from bot.chain import Bot
 from bot.config import load_settings
+from bot.schema import Answer
+from bot.service import Bot
+from bot.validation import parse_request
 from index.embeddings import MiniLMEmbeddings
 from index.store import IndexStore
 
@@ -44,6 +46,11 @@ def bot(session_data_dir, embedder) -> Bot:
     b = Bot(load_settings(data_dir=session_data_dir), embedder=embedder, store=IndexStore(session_data_dir, embedder, progress=None))
     b.load()
     return b
+
+
+def ask(bot: Bot, question, history=None, id=None) -> Answer:
+    """Ask as an edge does: check the input once, then hand the Request to the bot."""
+    return bot.ask(parse_request(question, history, bot.settings, id=id))
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -13,7 +13,7 @@ from bot.errors import InputError
 from bot.evaluation.metrics import covered, has_key_facts, locate
 from bot.evaluation.runner import load_items
 from bot.quotes import is_verbatim
-from tests.conftest import DATA
+from tests.conftest import DATA, ask
 
 pytestmark = pytest.mark.slow
 ITEMS = load_items(DATA / "eval.jsonl")
@@ -22,7 +22,7 @@ BARS = tomllib.loads((DATA / "thresholds.toml").read_text("utf-8"))["fail_under"
 
 @pytest.fixture(scope="module")
 def answers(bot):
-    return {it.id: bot.ask(it.question, it.history, id=it.id) for it in ITEMS}
+    return {it.id: ask(bot, it.question, it.history, id=it.id) for it in ITEMS}
 
 
 def test_every_quote_is_verbatim_and_every_answer_attributed(bot, answers):
@@ -72,14 +72,14 @@ def test_answer_and_refusal_rates_meet_the_bars(answers):
 
 def test_follow_up_is_answered_from_the_right_passage(bot):
     history = [{"role": "user", "content": "What happened with the ceasefire talks?"}]
-    a = bot.ask("Who brokered them?", history)
+    a = ask(bot, "Who brokered them?", history)
     assert a.answered and "Afghan Taliban" in a.quotes[0].text
-    alone = bot.ask("Who brokered them?")
+    alone = ask(bot, "Who brokered them?")
     assert not (alone.answered and alone.quotes and "Afghan Taliban" in alone.quotes[0].text)
 
 
 def test_list_question_returns_the_whole_enumeration(bot):
-    a = bot.ask("What steps does the op-ed recommend for KP's leadership going forward?")
+    a = ask(bot, "What steps does the op-ed recommend for KP's leadership going forward?")
     joined = " ".join(q.text for q in a.quotes)
     for part in ("binary choices", "Second,", "Third,", "Last but not least"):
         assert part in joined
@@ -87,10 +87,10 @@ def test_list_question_returns_the_whole_enumeration(bot):
 
 
 def test_publication_date_comes_from_metadata(bot):
-    a = bot.ask("When was the op-ed published?")
+    a = ask(bot, "When was the op-ed published?")
     assert a.answered and "2025-09-09" in a.answer and a.quotes == []
-    b = bot.ask("Who wrote the op-ed?")
-    assert not b.answered and "author" in b.answer
+    b = ask(bot, "Who wrote the op-ed?")
+    assert not b.answered and "author" in b.answer and b.reason == "no author in the metadata"
 
 
 @pytest.mark.parametrize(
@@ -98,19 +98,21 @@ def test_publication_date_comes_from_metadata(bot):
     ["How many people were killed in KP last year?", "Who is the chief minister of KP?", "What is the recipe for biryani?"],
 )
 def test_near_topic_and_off_topic_refusals(bot, question):
-    a = bot.ask(question)
+    a = ask(bot, question)
     assert not a.answered and a.quotes == []
+    assert a.reason and a.to_dict()["reason"] == a.reason  # why, for --explain, the eval and the logs
 
 
 def test_markup_in_question_is_ignored_for_retrieval(bot):
-    a = bot.ask("<script>alert('x')</script> Who brokered the ceasefire talks?")
+    a = ask(bot, "<script>alert('x')</script> Who brokered the ceasefire talks?")
     assert a.answered and "Afghan Taliban" in a.quotes[0].text
     assert "<script>" not in a.answer
 
 
 def test_answer_object_contract(bot):
-    d = bot.ask("What is NACTA?", id="x1").to_dict()
-    assert list(d) == ["id", "question", "answer", "answered", "quotes", "backend", "timings_ms"]
+    d = ask(bot, "What is NACTA?", id="x1").to_dict()
+    assert list(d) == ["id", "question", "answer", "answered", "reason", "quotes", "backend", "timings_ms"]
+    assert d["reason"] is None
     assert d["backend"] == "extractive" and set(d["timings_ms"]) == {"retrieve", "answer", "total"}
     assert set(d["quotes"][0]) == {"n", "text", "doc", "paragraph", "start", "end"}
 
@@ -126,8 +128,15 @@ def test_answer_object_contract(bot):
         ("ok?", [{"role": "system", "content": "x"}], "role"),
         ("ok?", [{"role": "user"}], "content"),
         ("ok?", "not a list", "list"),
+        ("What is \ud800 NACTA?", None, "not valid Unicode"),
+        ("ok?", [{"role": "user", "content": "lone \udc00"}], "not valid Unicode"),
     ],
 )
 def test_bad_input_raises_input_error(bot, question, history, message):
     with pytest.raises(InputError, match=message):
-        bot.ask(question, history)
+        ask(bot, question, history)
+
+
+def test_the_core_takes_only_checked_requests(bot):
+    with pytest.raises(TypeError, match="parse_request"):
+        bot.ask("Who brokered the ceasefire talks?")

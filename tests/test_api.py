@@ -8,11 +8,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.api import Readiness, add_api
 from bot.config import load_settings
+from tests.conftest import ask
+from ui.server import Readiness, add_routes
 
 pytestmark = pytest.mark.slow
-ANSWER_KEYS = ["question", "answer", "answered", "quotes", "backend", "timings_ms"]
+ANSWER_KEYS = ["question", "answer", "answered", "reason", "quotes", "backend", "timings_ms"]
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def client(bot, session_data_dir):
     from ui.server import create_app
 
     app, readiness = create_app(load_settings(data_dir=session_data_dir), bot=bot)
-    assert readiness.ready.is_set()
+    assert readiness.ready.wait(60), readiness.status()
     with TestClient(app) as c:
         yield c
 
@@ -30,7 +31,7 @@ def test_ask_returns_the_cli_answer_object(client, bot):
     assert r.status_code == 200
     d = r.json()
     assert list(d) == ANSWER_KEYS
-    same = bot.ask("Who brokered the ceasefire talks?").to_dict()
+    same = ask(bot, "Who brokered the ceasefire talks?").to_dict()
     assert {k: d[k] for k in ANSWER_KEYS if k != "timings_ms"} == {k: same[k] for k in ANSWER_KEYS if k != "timings_ms"}
 
 
@@ -112,11 +113,11 @@ def test_malformed_and_oversized_bodies(client):
 
 def test_not_ready_is_503(bot):
     app = FastAPI()
-    add_api(app, Readiness(bot))  # never started
+    add_routes(app, Readiness(bot))  # never started
     with TestClient(app) as c:
         assert c.get("/healthz").status_code == 200
         r = c.get("/readyz")
-        assert r.status_code == 503 and "loading" in r.json()["error"]
+        assert r.status_code == 503 and r.json() == {"status": "loading", "step": "starting"}
         assert c.post("/api/ask", json={"question": "Who brokered the talks?"}).status_code == 503
 
 

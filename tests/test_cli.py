@@ -1,42 +1,68 @@
-"""The CLI as a user runs it: real subprocesses, real index, real model."""
+"""The CLI as a user runs it, in process (``main(argv)``, real index, real model), plus one
+end-to-end run of the installed console script in a subprocess."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import cli_env
+from bot.cli import main
+from tests.conftest import ROOT, cli_env
 
 pytestmark = pytest.mark.slow
-OPEDBOT = [sys.executable, "-m", "bot.cli"]
 
 
-def run(args, data_dir, **kw):
-    return subprocess.run(OPEDBOT + args, capture_output=True, text=True, env=cli_env(data_dir), timeout=300, **kw)
+@pytest.fixture
+def run(capsys, monkeypatch):
+    def _run(args, data_dir):
+        monkeypatch.setenv("OPEDBOT_DATA_DIR", str(data_dir))
+        code = main(args)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
 
 
-def test_ask_json_contract(session_data_dir):
-    p = run(["ask", "Who brokered the ceasefire talks?", "--json"], session_data_dir)
+def test_console_script_end_to_end(session_data_dir):
+    """The installed ``opedbot`` command, as README shows it: a separate process, JSON out."""
+    p = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "opedbot") if (ROOT / ".venv" / "bin" / "opedbot").exists() else "opedbot",
+            "ask",
+            "Who brokered the ceasefire talks?",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=cli_env(session_data_dir),
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
-    assert list(d) == ["question", "answer", "answered", "quotes", "backend", "timings_ms"]
-    assert d["answered"] and d["backend"] == "extractive"
+    assert list(d) == ["question", "answer", "answered", "reason", "quotes", "backend", "timings_ms"]
+    assert d["answered"] and d["backend"] == "extractive" and d["reason"] is None
     q = d["quotes"][0]
     assert "Afghan Taliban" in q["text"] and q["paragraph"] == 2 and q["doc"] == "kp-oped-2025-09-09"
 
 
-def test_ask_human_output_shows_quotes_with_paragraphs(session_data_dir):
-    p = run(["ask", "What is NACTA?"], session_data_dir)
-    assert p.returncode == 0
-    assert p.stdout.startswith("The op-ed argues:")
-    assert "[1] paragraph 8 of kp-oped-2025-09-09:" in p.stdout
+def test_ask_human_output_shows_quotes_with_paragraphs(run, session_data_dir):
+    code, out, _ = run(["ask", "What is NACTA?"], session_data_dir)
+    assert code == 0
+    assert out.startswith("The op-ed argues:")
+    assert "[1] paragraph 8 of kp-oped-2025-09-09:" in out
 
 
-def test_batch_keeps_order_and_ids_and_uses_history(session_data_dir, tmp_path):
+def test_explain_says_why_it_refused(run, session_data_dir):
+    code, out, _ = run(["ask", "Who is the chief minister of KP?", "--explain"], session_data_dir)
+    assert code == 0
+    assert "why: the op-ed never mentions: chief, minister" in out
+    assert "retrieved: kp-oped-2025-09-09 [" in out
+
+
+def test_batch_keeps_order_and_ids_and_uses_history(run, session_data_dir, tmp_path):
     batch = tmp_path / "b.jsonl"
     lines = [
         {"id": "q1", "question": "What is NACTA?"},
@@ -44,30 +70,22 @@ def test_batch_keeps_order_and_ids_and_uses_history(session_data_dir, tmp_path):
         {"id": "q3", "question": "What is the capital of France?"},
     ]
     batch.write_text("\n".join(json.dumps(x) for x in lines) + "\n", "utf-8")
-    p = run(["ask", "--batch", str(batch)], session_data_dir)
-    assert p.returncode == 0, p.stderr
-    out = [json.loads(x) for x in p.stdout.splitlines()]
-    assert [o["id"] for o in out] == ["q1", 2, "q3"]
-    assert "Afghan Taliban" in out[1]["quotes"][0]["text"]
-    assert out[2]["answered"] is False and out[2]["quotes"] == []
+    code, out, err = run(["ask", "--batch", str(batch)], session_data_dir)
+    assert code == 0, err
+    answers = [json.loads(x) for x in out.splitlines()]
+    assert [o["id"] for o in answers] == ["q1", 2, "q3"]
+    assert "Afghan Taliban" in answers[1]["quotes"][0]["text"]
+    assert answers[2]["answered"] is False and answers[2]["quotes"] == [] and answers[2]["reason"]
 
 
-def test_history_file(session_data_dir, tmp_path):
+def test_history_file(run, session_data_dir, tmp_path):
     h = tmp_path / "h.json"
     h.write_text(json.dumps([{"role": "user", "content": "What happened with the ceasefire talks?"}]), "utf-8")
-    p = run(["ask", "Who brokered them?", "--history", str(h), "--json"], session_data_dir)
-    assert p.returncode == 0 and "Afghan Taliban" in json.loads(p.stdout)["quotes"][0]["text"]
+    code, out, _ = run(["ask", "Who brokered them?", "--history", str(h), "--json"], session_data_dir)
+    assert code == 0 and "Afghan Taliban" in json.loads(out)["quotes"][0]["text"]
 
 
-def _bad(args, data_dir, message):
-    p = run(args, data_dir)
-    assert p.returncode == 2, (p.returncode, p.stderr)
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], p.stderr
-    assert "Traceback" not in p.stderr and p.stdout == ""
-
-
-def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(run, tmp_path):
     d = tmp_path / "fresh"
     bad_batch = tmp_path / "bad.jsonl"
     bad_batch.write_text('{"id": "a", "question": "ok?"}\n{not json\n', "utf-8")
@@ -78,32 +96,46 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
         (["ask", "   "], "empty"),
         (["ask", "x" * 2001], "limit is 2000"),
         (["ask", "bell\x07?"], "control characters"),
+        (["ask", "lone \ud800 surrogate?"], "not valid Unicode"),
         (["ask", "--batch", str(bad_batch)], "bad.jsonl:2"),
         (["ask", "ok?", "--history", str(bad_hist)], "role"),
         (["ask", "ok?", "--history", str(tmp_path / "missing.json")], "no such file"),
         (["ask"], "QUESTION or --batch"),
+        (["ask", "ok?", "--backend", "nope"], "unknown backend 'nope'"),
         (["index", "add", str(tmp_path / "nope.pdf")], "no such file"),
         (["nonsense"], "invalid choice"),
     ]
     for args, message in cases:
-        _bad(args, d, message)
+        code, out, err = run(args, d)
+        assert code == 2, (args, code, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], (args, err)
+        assert "Traceback" not in err and out == ""
     assert not (d / "CURRENT").exists() and not (d / "builds").exists()
 
 
-def test_index_add_and_docs(tmp_path, session_data_dir):
+def test_every_command_is_reachable(run, tmp_path):
+    """serve, eval and bench plug in as entry points; the CLI lists them without importing them."""
+    code, out, _ = run(["--help"], tmp_path)
+    assert code == 0
+    for command in ("ask", "index", "docs", "feedback", "serve", "eval", "bench"):
+        assert command in out
+
+
+def test_index_add_and_docs(run, tmp_path, session_data_dir):
     d = tmp_path / "data"
     shutil.copytree(session_data_dir, d)
     note = tmp_path / "water-op-ed.md"
     note.write_text(
         "---\ntitle: Water first\ndate: 2025-02-03\n---\nThe Indus treaty is argued to be fragile.\n\nDams need consent.", "utf-8"
     )
-    p = run(["index", "add", str(note)], d)
-    assert p.returncode == 0 and p.stdout.startswith("built: 2 document(s)"), p.stdout + p.stderr
-    p = run(["docs", "--json"], d)
-    docs = {x["id"]: x for x in json.loads(p.stdout)}
+    code, out, err = run(["index", "add", str(note)], d)
+    assert code == 0 and out.startswith("built: 2 document(s)"), out + err
+    code, out, _ = run(["docs", "--json"], d)
+    docs = {x["id"]: x for x in json.loads(out)}
     assert docs["water-op-ed"]["title"] == "Water first" and docs["water-op-ed"]["paragraphs"] == 2
-    p = run(["ask", "Why is the Indus treaty fragile?", "--json"], d)
-    a = json.loads(p.stdout)
+    code, out, _ = run(["ask", "Why is the Indus treaty fragile?", "--json"], d)
+    a = json.loads(out)
     assert a["answered"] and a["quotes"][0]["doc"] == "water-op-ed"
-    p = run(["index"], d)
-    assert p.stdout.startswith("up to date")
+    code, out, _ = run(["index"], d)
+    assert out.startswith("up to date")

@@ -1,20 +1,28 @@
-"""`opedbot eval` end to end on a small set: files written with real content, bars, compare."""
+"""`opedbot eval` end to end on a small set, in process: files written with real content, bars,
+compare."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import DATA, cli_env, read_jsonl
+from bot.cli import main
+from tests.conftest import DATA, read_jsonl
 
 pytestmark = pytest.mark.slow
 
 
-def run(args, data_dir):
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=cli_env(data_dir), timeout=300)
+@pytest.fixture
+def run(capsys, monkeypatch):
+    def _run(args, data_dir):
+        monkeypatch.setenv("OPEDBOT_DATA_DIR", str(data_dir))
+        code = main(args)
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return _run
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +34,7 @@ def small_set(tmp_path_factory):
     return p, pick
 
 
-def test_eval_writes_reports_and_gates(session_data_dir, small_set, tmp_path):
+def test_eval_writes_reports_and_gates(run, session_data_dir, small_set, tmp_path):
     path, pick = small_set
     out = tmp_path / "run1"
     p = run(["eval", str(path), "--out", str(out), "--fail-under", "quote_faithfulness=1.0"], session_data_dir)
@@ -59,6 +67,8 @@ def test_eval_writes_reports_and_gates(session_data_dir, small_set, tmp_path):
     assert "<script>alert" not in html and "&lt;script&gt;" in html  # the payload question is escaped
     md = (out / "report.md").read_text()
     assert "| f01 |" in md and "## Per category" in md
+    refused = [a for a in answers if not a["answered"]]
+    assert refused and all(a["reason"] and a["reason"] in md for a in refused)  # why each was refused
 
     # an impossible bar fails with exit 1 and names the metric
     p = run(
@@ -81,7 +91,7 @@ def test_eval_writes_reports_and_gates(session_data_dir, small_set, tmp_path):
     assert json.loads(p.stdout)["n"] == 6
 
 
-def test_eval_bad_test_set(tmp_path, session_data_dir):
+def test_eval_bad_test_set(run, tmp_path, session_data_dir):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "question": "q?"}\n', "utf-8")
     p = run(["eval", str(bad)], session_data_dir)

@@ -1,0 +1,109 @@
+"""Honest readiness on a real server: ``opedbot serve`` binds before the index and model are
+loaded, /healthz answers at once, and /readyz says which step it is waiting for.
+
+The store below is the real ``IndexStore`` with a gate in front of its slow step, so the test
+can look at the server while that step is running instead of racing it."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import uvicorn
+
+from bot.config import load_settings
+from bot.service import Bot
+from index.store import IndexStore
+from ui.server import create_app
+
+pytestmark = pytest.mark.slow
+
+
+class GatedStore(IndexStore):
+    def __init__(self, *args, gate_on: str, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.gate_on = gate_on
+        self.gate = threading.Event()
+
+    def load(self):
+        if self.gate_on == "load":
+            self.gate.wait(60)
+        return super().load()
+
+    def build(self, force: bool = False):
+        if self.gate_on == "build":
+            self.gate.wait(60)
+        return super().build(force)
+
+
+def _get(url: str, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@pytest.mark.parametrize("gate_on,step,data", [("load", "loading index", "existing"), ("build", "building index", "fresh")])
+def test_serve_binds_first_and_readyz_reports_the_step(gate_on, step, data, session_data_dir, embedder, tmp_path):
+    data_dir = session_data_dir if data == "existing" else tmp_path / "fresh"
+    settings = load_settings(data_dir=data_dir)
+    store = GatedStore(data_dir, embedder, progress=None, gate_on=gate_on)
+    app, readiness = create_app(settings, bot=Bot(settings, embedder=embedder, store=store), chat=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.started
+        assert _get(f"{base}/healthz") == (200, {"status": "alive"})
+        assert _get(f"{base}/readyz") == (503, {"status": "loading", "step": step})
+        status, body = _get(f"{base}/api/ask", {"question": "Who brokered the ceasefire talks?"})
+        assert status == 503 and body["step"] == step and step in body["error"]
+
+        store.gate.set()
+        deadline = time.monotonic() + 60
+        while (got := _get(f"{base}/readyz"))[0] != 200 and time.monotonic() < deadline:
+            assert got[1]["status"] == "loading", got  # never an error on the way
+            time.sleep(0.05)
+        status, body = got
+        assert status == 200 and body["status"] == "ready" and body["index"] == store.current_manifest()["build_id"]
+        status, body = _get(f"{base}/api/ask", {"question": "Who brokered the ceasefire talks?"})
+        assert status == 200 and "Afghan Taliban" in body["quotes"][0]["text"]
+    finally:
+        store.gate.set()
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_a_failed_load_is_reported_not_hidden(tmp_path, embedder):
+    """An index that cannot be read: /healthz stays up, /readyz is 503 with the error."""
+    data_dir = tmp_path / "broken"
+    data_dir.mkdir()
+    (data_dir / "CURRENT").write_text("no-such-build")
+    settings = load_settings(data_dir=data_dir)
+    app, readiness = create_app(
+        settings, bot=Bot(settings, embedder=embedder, store=IndexStore(data_dir, embedder, progress=None)), chat=False
+    )
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        deadline = time.monotonic() + 30
+        while readiness.error is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert c.get("/healthz").status_code == 200
+        r = c.get("/readyz")
+        assert r.status_code == 503 and r.json()["status"] == "error" and "no-such-build" in r.json()["error"]
