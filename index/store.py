@@ -33,13 +33,14 @@ import numpy as np
 
 from index.builtin import default_document
 from index.chunking import CHUNKER_VERSION, Span, chunk_document, split_sentences
+from index.docmap import MAP_VERSION, DocMap, build_maps
 from index.documents import Document
 from index.embeddings import MODEL_ID, MiniLMEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, OpedbotError
 
 CHUNKS = "chunks"
 SENTENCES = "sentences"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a document map (docmap.json) in every build
 
 Progress = Callable[[str], None]
 
@@ -70,10 +71,22 @@ class LoadedIndex:
     sentences: list[Span]
     sentence_vectors: np.ndarray
     chunk_collection: Any = field(repr=False)
+    maps: dict[str, DocMap] = field(default_factory=dict, repr=False)  # per document, see index.docmap
     _by_id: dict[str, Span] = field(init=False, repr=False)
+
+    _rows: dict[str, range] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {c.id: c for c in self.chunks}
+        self._rows = {}
+        for i, s in enumerate(self.sentences):  # sorted by (doc, start): one run per document
+            r = self._rows.get(s.doc)
+            self._rows[s.doc] = range(r.start if r else i, i + 1)
+
+    def sentence_rows(self, doc: str) -> range:
+        """Rows of ``sentences`` (and ``sentence_vectors``) that belong to ``doc``, in order:
+        a document map's sentence index ``i`` is row ``sentence_rows(doc)[i]``."""
+        return self._rows.get(doc, range(0))
 
     def vector_search(self, query_vector: np.ndarray, k: int) -> list[tuple[Span, float]]:
         """Top-k chunks by cosine similarity, from Chroma."""
@@ -140,7 +153,7 @@ class IndexStore:
 
     # ---- building
     def content_hash(self, docs: list[Document]) -> str:
-        h = sha256(f"{FORMAT_VERSION}|{CHUNKER_VERSION}|{MODEL_ID}".encode())
+        h = sha256(f"{FORMAT_VERSION}|{CHUNKER_VERSION}|{MODEL_ID}|{MAP_VERSION}".encode())
         for d in docs:
             h.update(f"|{d.id}:{d.sha256}".encode())
         return h.hexdigest()
@@ -169,6 +182,21 @@ class IndexStore:
         merged = {d.id: d for d in self.registered_documents()}
         merged.update({d.id: d for d in docs})
         return self._build(sorted(merged.values(), key=lambda d: d.id), register=docs, force=False)
+
+    def remove(self, ids: list[str]) -> BuildResult:
+        """Unregister documents and rebuild without them (the shipped op-ed included, so an
+        index can hold only your own). The last document cannot be removed."""
+        current = {d.id: d for d in self.registered_documents()}
+        unknown = sorted(set(ids) - set(current))
+        if unknown:
+            raise OpedbotError(f"no document {', '.join(unknown)} in the index (see `opedbot docs`)")
+        keep = [d for i, d in current.items() if i not in ids]
+        if not keep:
+            raise OpedbotError("cannot remove every document: add another first")
+        result = self._build(keep, register=keep, force=False)
+        for i in ids:
+            (self.docs_dir / f"{i}.json").unlink(missing_ok=True)
+        return result
 
     def _build(self, docs: list[Document], register: list[Document], force: bool) -> BuildResult:
         t0 = time.perf_counter()
@@ -205,6 +233,8 @@ class IndexStore:
                         embeddings=vecs.tolist(),
                     )
             (path / "documents.json").write_text(json.dumps([d.to_dict() for d in docs], ensure_ascii=False), "utf-8")
+            maps = build_maps(sorted(sentences, key=lambda s: (s.doc, s.start)), _rows_by_position(sentences, vectors[len(chunks) :]))
+            (path / "docmap.json").write_text(json.dumps({k: m.to_dict() for k, m in maps.items()}, ensure_ascii=False), "utf-8")
             manifest = {
                 "build_id": build_id,
                 "format": FORMAT_VERSION,
@@ -278,7 +308,19 @@ class IndexStore:
         sentences = [sentences[i] for i in order]
         vectors = np.asarray(got["embeddings"], dtype=np.float32)[order] if order else np.zeros((0, 384), np.float32)
         chunks.sort(key=lambda c: (c.doc, c.start))
-        return LoadedIndex(manifest["build_id"], path, {d.id: d for d in docs}, chunks, sentences, vectors, chunk_col)
+        try:
+            maps = {k: DocMap.from_dict(v) for k, v in json.loads((path / "docmap.json").read_text("utf-8")).items()}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorruptError(
+                f"index {manifest['build_id']} has no readable document map ({exc}); run `opedbot index --force`"
+            ) from None
+        return LoadedIndex(manifest["build_id"], path, {d.id: d for d in docs}, chunks, sentences, vectors, chunk_col, maps)
+
+
+def _rows_by_position(sentences: list[Span], vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` (aligned with ``sentences``) reordered to (doc, start) order."""
+    order = sorted(range(len(sentences)), key=lambda i: (sentences[i].doc, sentences[i].start))
+    return vectors[order] if order else vectors
 
 
 def _spans(got: dict) -> list[Span]:

@@ -1,0 +1,146 @@
+"""The document map: what an op-ed argues as a whole, found at index time from its text.
+
+For each document: its **thesis** (the opening sentence closest in meaning to the whole op-ed),
+its **conclusion** (the closing paragraph's central sentences, prescriptive ones first), its
+**recommendations** (every prescriptive sentence past the opening, "should / must / needs to …",
+in order) and the **enumerations** it contains ("First … Second … Finally", "To begin with …
+Another step …", "1) … 2) …"), each as sentence indices. Readers' first questions ("what is it
+about?", "what does it recommend?") are answered from this map rather than from retrieval.
+
+Everything is derived from structure, cue words, position and the sentence vectors already made
+for the index: nothing is written by hand for a particular op-ed, and no model beyond MiniLM is
+needed. The cues are English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from index.chunking import Span
+
+MAP_VERSION = "map-v1"
+
+# Deontic modality: the author says what ought to be done.
+PRESCRIPTIVE = re.compile(
+    r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
+    r"is needed|are needed|calls? for|recommend\w*|let us|we need)\b",
+    re.I,
+)
+# Words of argument: contrast, negation, evaluation, obligation. A sentence that carries them
+# states a claim ("X does not lack water so much as it lacks the will…"); one without them
+# usually describes or narrates.
+CLAIM = re.compile(
+    r"\b(but|not|no|never|instead|rather|wrong|right|real|mistake|must|should|needs?|cannot|can't|only|"
+    r"question is|problem is|answer is|key|crisis)\b",
+    re.I,
+)
+CLAIM_BONUS, CLAIM_CAP = 0.05, 3
+
+# Sentence-initial markers of a sequence of points.
+ORDINAL = re.compile(
+    r"^\s*(?:\(?(?:\d{1,2}[.)]|[a-h]\))\s|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)(?:ly)?\b|"
+    r"finally\b|lastly\b|last but not least\b|to (?:begin|start) with\b|another\b|equally important\b|"
+    r"in addition\b|next\b|moving (?:ahead|forward)\b|going forward\b)",
+    re.I,
+)
+FIRST = re.compile(r"^\s*(?:\(?(?:1[.)]|a\))\s|first(?:ly)?\b|to (?:begin|start) with\b|moving (?:ahead|forward)\b|going forward\b)", re.I)
+
+
+@dataclass
+class DocMap:
+    doc: str
+    thesis: list[int] = field(default_factory=list)  # indices into the document's sentences
+    conclusion: list[int] = field(default_factory=list)
+    recommendations: list[int] = field(default_factory=list)
+    enumerations: list[list[tuple[int, int]]] = field(default_factory=list)  # items as [start, end) of the document text
+    version: str = MAP_VERSION
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DocMap:
+        d = dict(d)
+        d["enumerations"] = [[(int(a), int(b)) for a, b in run] for run in d["enumerations"]]
+        return cls(**{k: d[k] for k in ("doc", "thesis", "conclusion", "recommendations", "enumerations", "version")})
+
+
+def _enumerations(sentences: list[Span]) -> list[list[tuple[int, int]]]:
+    """Every enumeration, its items as document offsets. The sentence splitter cuts a numbered
+    list ("… four: 1) publish …; 2) redesign …") into one piece per item, so an enumeration is a
+    run of sentences marked as a sequence: at least two ordinal cues ("Second,", "2)", "(b)",
+    "Another …", "Finally, …"), no more than one paragraph apart, starting at the first cue or,
+    when the run has no explicit "first", at the prescriptive sentence just before its second
+    item."""
+    return [[(sentences[i].start, sentences[i].end) for i in run] for run in _sentence_runs(sentences)]
+
+
+def _sentence_runs(sentences: list[Span]) -> list[list[int]]:
+    cues = [i for i, s in enumerate(sentences) if ORDINAL.match(s.text)]
+    runs: list[list[int]] = []
+    for i in cues:
+        if runs and sentences[i].paragraph - sentences[runs[-1][-1]].paragraph <= 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out = []
+    for run in runs:
+        if len(run) < 2:
+            continue
+        if not FIRST.match(sentences[run[0]].text):
+            # "…should avoid binary choices. … Second, …": the first item carries no cue
+            before = [j for j in range(run[0] - 1, -1, -1) if sentences[j].paragraph == sentences[run[0]].paragraph]
+            first = next((j for j in before if PRESCRIPTIVE.search(sentences[j].text)), None)
+            if first is not None:
+                run = [first, *run]
+        out.append(run)
+    return out
+
+
+def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap:
+    """The map of one document from its sentences (in order) and their unit vectors."""
+    n = len(sentences)
+    if n == 0:
+        return DocMap(doc_id)
+    centroid = vectors.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    # How much a sentence speaks for the whole op-ed, and whether it argues rather than narrates.
+    central = vectors @ centroid + np.array(
+        [CLAIM_BONUS * min(CLAIM_CAP, len({m.lower() for m in CLAIM.findall(s.text)})) for s in sentences]
+    )
+    paragraphs = sorted({s.paragraph for s in sentences})
+    first_par, last_par = paragraphs[0], paragraphs[-1]
+
+    # Thesis: the two most central sentences of the opening (first paragraph, or first fifth).
+    opening = [i for i, s in enumerate(sentences) if (s.paragraph == first_par or i < max(2, n // 5)) and not s.text.rstrip().endswith("?")]
+    thesis = sorted(sorted(opening, key=lambda i: -central[i])[:2])
+
+    # Prescriptive statements, not questions ("What should the city do instead?").
+    prescriptive = [i for i, s in enumerate(sentences) if PRESCRIPTIVE.search(s.text) and not s.text.rstrip().endswith("?")]
+    # Conclusion: the closing paragraph's two most central claims.
+    closing = (
+        [i for i, s in enumerate(sentences) if s.paragraph == last_par and not s.text.rstrip().endswith("?")] if len(paragraphs) > 1 else []
+    )
+    conclusion = sorted(sorted(closing, key=lambda i: -central[i])[:2])
+    conclusion = [i for i in conclusion if i not in thesis]
+
+    enumerations = _enumerations(sentences)
+    starts = {s.start: i for i, s in enumerate(sentences)}
+    enumerated = {starts[a] for run in enumerations for a, _ in run if a in starts}
+    body_start = max(opening) + 1 if len(paragraphs) > 1 else 0
+    recommendations = sorted({i for i in prescriptive if i >= body_start} | {i for i in enumerated if i in prescriptive or i >= body_start})
+    return DocMap(doc_id, thesis, conclusion, recommendations, enumerations)
+
+
+def build_maps(sentences: list[Span], vectors: np.ndarray) -> dict[str, DocMap]:
+    """Maps for every document of an index; ``sentences`` sorted by (doc, start), ``vectors``
+    row-aligned. Indices in each map count from the document's first sentence."""
+    maps: dict[str, DocMap] = {}
+    docs = list(dict.fromkeys(s.doc for s in sentences))
+    for doc in docs:
+        rows = [i for i, s in enumerate(sentences) if s.doc == doc]
+        maps[doc] = build_map(doc, [sentences[i] for i in rows], vectors[rows])
+    return maps
