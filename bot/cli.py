@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("paths", nargs="+", type=Path)
     add.add_argument("--title", help="title for the document (one path only)")
     add.add_argument("--id", dest="doc_id", help="document id (one path only); default: from the file name")
+    rm = idx_sub.add_parser("remove", help="remove documents by id (the shipped op-ed too) and rebuild")
+    rm.add_argument("ids", nargs="+")
 
     docs = sub.add_parser("docs", help="list the indexed documents")
     docs.add_argument("--json", action="store_true")
@@ -107,12 +109,12 @@ def read_batch(path: Path, settings) -> list:
 
 
 def print_answer(a, explain: bool = False) -> None:
+    """The answer (its quotes inline, once), then where each quote comes from."""
     print(a.answer)
     if a.quotes:
         print()
     for q in a.quotes:
-        print(f"[{q.n}] paragraph {q.paragraph} of {q.doc}:")
-        print(f"    {q.text}")
+        print(f"[{q.n}] paragraph {q.paragraph} of {q.doc}, characters {q.start}–{q.end}")
     if explain:
         print()
         print(f"why: {a.reason}" if a.reason else "why: answered")
@@ -160,6 +162,8 @@ def cmd_index(args) -> int:
             raise InputError("--title and --id apply to one file; add the files one at a time")
         docs = [load_document(p, doc_id=args.doc_id, title=args.title) for p in args.paths]
         r = store.add(docs)
+    elif args.index_command == "remove":
+        r = store.remove(args.ids)
     else:
         r = store.build(force=args.force)
     print(f"{'built' if r.changed else 'up to date'}: {r.documents} document(s), {r.chunks} chunks, {r.sentences} sentences ({r.build_id})")

@@ -13,16 +13,19 @@ import re
 
 from bot.text import terms
 
-_POINTS_BACK = re.compile(
+_PRONOUN = re.compile(
     r"\b(they|them|their|theirs|it|its|this|that|these|those|he|him|his|she|her|such|there|"
-    r"the same|the above|above|former|latter|then)\b|^\s*(and|but|so|also|why|how come|what about|"
-    r"and why|what else|anything else|more)\b",
+    r"the same|the above|above|former|latter|then)\b",
     re.I,
 )
+_LEADS_ON = re.compile(r"^\s*(and|but|so|also|why|how come|what about|and why|what else|anything else|more)\b", re.I)
 
 
 def needs_context(question: str) -> bool:
-    return bool(_POINTS_BACK.search(question)) or len(set(terms(question))) < 2
+    """A pronoun points back; an opening "and…", "why…", "what about…" does only when the
+    question says little of its own ("Why?", "And Afghanistan?", not "Why are delays a problem?")."""
+    own = len(set(terms(question)))
+    return bool(_PRONOUN.search(question)) or own < 2 or (own < 3 and bool(_LEADS_ON.search(question)))
 
 
 def condense(question: str, history: list[dict] | None) -> str:

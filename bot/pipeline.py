@@ -2,7 +2,7 @@
 
     prepare   markup and padded instructions out; a follow-up joined to its context  (bot.text, bot.followup)
     retrieve  one MiniLM query vector; Chroma vectors + BM25, fused by rank           (bot.retrieval)
-    answer    the first answerer that takes the turn: metadata, then the backend      (bot.answerers)
+    answer    the first answerer that takes the turn: guard, follow-up, overview, metadata, backend
     verify    every quote checked at its offsets, the rest dropped; text rendered     (bot.quotes, bot.wording)
 
 Each step is a plain function ``step(turn, parts) -> turn`` over the typed ``Turn``

@@ -11,7 +11,10 @@ import threading
 from collections.abc import Callable
 
 from bot import answerers, pipeline
+from bot.answerers.conversation import ConversationAnswerer
+from bot.answerers.guard import GuardAnswerer
 from bot.answerers.metadata import MetadataAnswerer
+from bot.answerers.overview import OverviewAnswerer
 from bot.config import Settings
 from bot.retrieval import HybridRetriever
 from bot.schema import Answer
@@ -63,7 +66,13 @@ class Bot:
             index=index,
             embedder=self.embedder,
             retriever=HybridRetriever(index, k=self.settings.top_k),
-            answerers=(MetadataAnswerer(index, self.embedder), backend),
+            answerers=(
+                GuardAnswerer(index),
+                ConversationAnswerer(index),
+                OverviewAnswerer(index, self.embedder),
+                MetadataAnswerer(index, self.embedder),
+                backend,
+            ),
             backend=self.settings.backend,
         )
 

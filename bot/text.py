@@ -41,6 +41,15 @@ FRAME_WORDS = frozenset(
     examples""".split()
 )
 
+# Words that only point at the document itself or frame a request about it ("give me the gist of
+# the article"): set aside when asking whether a question names a topic of its own.
+DOC_WORDS = frozenset(
+    """op ed oped op-ed article piece column essay author writer text document editorial it whole
+    overall main basically briefly short quick quickly simple simply words sentence sentences give
+    me please tell explain list lists listing make makes made key important top all every each
+    various different""".split()
+)
+
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -63,16 +72,49 @@ def strip_markup(text: str) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
+# Instructions to the bot rather than questions about the op-ed (OWASP LLM01 / garak probes):
+# overriding its rules, revealing its prompt, role-play, dictating what it must say.
+INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules|prompts?|guidelines|guardrails|restrictions)\b|"
+    r"\b(system|developer|hidden|initial|original)\s+(prompt|message|instructions?|override|mode)\b|"
+    r"\b(print|reveal|show|repeat|output|display|leak|dump)\b.{0,30}\b(prompt|instructions|rules|configuration|everything above)\b|"
+    r"\byou are (now|no longer)\b|\bpretend (to be|you)\b|\bact as\b|\brole-?play\b|\bfrom now on\b|\bjailbreak|\bDAN\b|"
+    r"\b(say|state|write|respond with|reply with|answer with|declare|claim)\s+(that|only|exactly|the words?|yes|no)\b|"
+    r"\brepeat after me\b|\bin your own voice\b|\bas if the author\b",
+    re.I,
+)
+_CLAUSES = re.compile(
+    r"(?<=[.!?;:])\s+|,?\s+(?:and\s+)?then\s+|\s+and\s+(?=(?:tell|say|explain|what|who|why|how|when|where|which|list|summari[sz]e|give)\b)",
+    re.I,
+)
+
+
+def without_instructions(text: str) -> tuple[str, bool]:
+    """The text with every clause that instructs the bot removed, and whether any was."""
+    clauses = [c for c in _CLAUSES.split(text) if c and c.strip()]
+    kept = [c for c in clauses if not INSTRUCTION.search(c)]
+    return " ".join(kept).strip(), len(kept) < len(clauses)
+
+
 def focus(text: str) -> str:
-    """The text to retrieve with: markup removed and, when the input holds several sentences of
-    which some ask something, only the asking ones. Instructions padded around a question
-    ("Ignore all previous instructions. … Now: what is …?") do not steer retrieval."""
-    text = strip_markup(text)
+    """The text to retrieve with: markup removed, clauses that instruct the bot removed ("Ignore
+    all previous instructions, then …"), and, when the input holds several sentences of which
+    some ask something, only the asking ones."""
+    text, _ = without_instructions(strip_markup(text))
     parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
     asking = [p for p in parts if p.rstrip().endswith("?")]
     return " ".join(asking) if asking and len(asking) < len(parts) else text
 
 
+def topic_terms(text: str) -> set[str]:
+    """The stemmed words that name what a question is about: no function words, no frame
+    words ("steps", "happened"), no words that only point at the document ("the article")."""
+    return set(terms(text)) - _NOT_TOPIC
+
+
 def terms(text: str) -> list[str]:
     """Stemmed content words: the tokens BM25 and overlap measures work on."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+_NOT_TOPIC = frozenset(stem(w) for w in FRAME_WORDS | STOPWORDS | DOC_WORDS)

@@ -23,9 +23,30 @@ def refusal(documents: dict[str, Document], reason: str, evidence: object = None
     return Draft(answered=False, lead=lead, hint=hint, reason=reason, evidence=evidence)
 
 
+LEADS = {
+    "summary": "In its own words, the op-ed’s main argument and its conclusion:",
+    "conclusion": "The op-ed concludes:",
+    "recommendations": "The op-ed recommends:",
+    "recommendations-topical": "On that, the op-ed recommends:",
+    "passage": "According to the op-ed:",
+    "item": "That point, in the op-ed’s words:",
+    "more": "The op-ed goes on:",
+}
+
+
+def lead_for(kind: str, title: str = "", many: bool = False, topical: bool = False) -> str:
+    """The framing sentence for an answer of a given kind: always attributes to the op-ed, never
+    states its claims in the bot's own voice. With several documents the op-ed is named."""
+    lead = LEADS[f"{kind}-topical"] if topical and f"{kind}-topical" in LEADS else LEADS[kind]
+    if many and title:
+        lead = lead.replace("the op-ed", f"the op-ed ‘{title}’", 1).replace("The op-ed", f"The op-ed ‘{title}’", 1)
+    return lead
+
+
 def attribution(quotes: list[Quote], documents: dict[str, Document]) -> list[str]:
-    """For each quote, the words that introduce it: "The op-ed argues:", then "It adds:" while
-    the source stays the same; with several documents the op-ed is named."""
+    """For each quote, the words that introduce it when an answer has no lead of its own:
+    "The op-ed argues:", then "It adds:" while the source stays the same; with several
+    documents the op-ed is named."""
     many = len(documents) > 1
     out = []
     for i, q in enumerate(quotes):
@@ -36,11 +57,12 @@ def attribution(quotes: list[Quote], documents: dict[str, Document]) -> list[str
 
 
 def compose(draft: Draft, documents: dict[str, Document]) -> str:
-    """The plain text of an answer: a refusal's lead and hint; an answer's lead, or, without one,
-    each quote introduced by its attribution and followed by its [n] marker."""
+    """The plain text of an answer, each quote in it once: a refusal's lead and hint; an
+    answer's lead followed by its numbered quotes; without a lead, each quote introduced by its
+    attribution."""
     if not draft.answered:
         return f"{draft.lead} {draft.hint}".strip()
+    quoted = [f"“{q.text}” [{q.n}]" for q in draft.quotes]
     if draft.lead:
-        return draft.lead
-    intro = attribution(draft.quotes, documents)
-    return " ".join(f"{lead} “{q.text}” [{q.n}]" for lead, q in zip(intro, draft.quotes))
+        return " ".join([draft.lead, *quoted])
+    return " ".join(f"{intro} {q}" for intro, q in zip(attribution(draft.quotes, documents), quoted))

@@ -22,7 +22,7 @@ from bot.retrieval import Hit
 from bot.schema import Quote
 from bot.text import FRAME_WORDS, STOPWORDS, stem, terms, words
 from bot.turn import Draft, Turn
-from bot.wording import refusal
+from bot.wording import lead_for, refusal
 from index.chunking import Span
 from index.store import LoadedIndex
 
@@ -104,7 +104,9 @@ class ExtractiveAnswerer:
             return refusal(self.index.documents, reason=reason, evidence=ev)
         spans = self.select(turn.text, ranked)
         quotes = [Quote(i, s.text, s.doc, s.paragraph, s.start, s.end) for i, s in enumerate(spans, 1)]
-        return Draft(answered=True, quotes=quotes, evidence=ev)
+        # One op-ed: "According to the op-ed:"; several: each quote is introduced by its source.
+        lead = lead_for("passage") if len(self.index.documents) == 1 else ""
+        return Draft(answered=True, quotes=quotes, lead=lead, evidence=ev)
 
     # -- scoring
     def score(self, query: str, query_vector: np.ndarray, hits: list[Hit], own: tuple[str, np.ndarray] | None = None) -> list[Scored]:
@@ -112,6 +114,9 @@ class ExtractiveAnswerer:
         as asked (with its vector): it counts as much as the context-joined query, so "what
         happened when they collapsed?" is not answered with the previous question's passage."""
         rows = sorted({r for h in hits for r in self._by_chunk.get(h.chunk.id, ())})
+        # A question the op-ed asks ("What should the city do instead?") answers nothing itself,
+        # and it resembles questions more than any answer does.
+        rows = [r for r in rows if not self.index.sentences[r].text.rstrip().endswith("?")] or rows
         if not rows:
             return []
         matrix = self.index.sentence_vectors[rows]

@@ -3,17 +3,20 @@ what it is called, where it appeared. These are answered from the document's met
 body text, and a field the document does not carry is a refusal ("the op-ed doesn't give its
 author"). For any other question it returns None and the pipeline asks the backend.
 
-Intent is recognised by meaning: the question's MiniLM vector against a few phrasings per field
-(embedded once when the bot starts), and only when it is closer to them than to any sentence of
-the op-ed, so "when did the ceasefire talks begin?" stays a question about the argument.
+Intent is recognised by cue words ("title", "published", "wrote") when the question names nothing
+else, or by meaning: the question's MiniLM vector against a few phrasings per field (embedded
+once when the bot starts), when it is closer to them than to any sentence of the op-ed. So "when
+did the ceasefire talks begin?" and "who wrote the NACTA law?" stay questions about the argument.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from bot.text import topic_terms
 from bot.turn import Draft, Turn
 from bot.wording import refusal
 from index.documents import Document
@@ -46,6 +49,16 @@ PHRASINGS = {
         "What is the headline of this article?",
     ],
 }
+CUES = {  # "where … published" before "published": the outlet, not the date
+    "source": re.compile(
+        r"\b(newspaper|paper|publication|outlet|magazine|journal|website|where\b.*\b(publish\w*|appear\w*|print\w*))\b", re.I
+    ),
+    "title": re.compile(r"\b(title[ds]?|headline|called|named)\b", re.I),
+    "date": re.compile(
+        r"\b(publish\w*|dated?|date of|how old|how recent|which year|what year|when\b.*\b(written|wrote|released?|out))\b", re.I
+    ),
+    "author": re.compile(r"\b(author\w*|wrote|writer|written|byline|whose)\b", re.I),
+}
 MISSING = {"date": "its publication date", "author": "its author", "title": "its title", "source": "where it was published"}
 
 
@@ -68,13 +81,28 @@ class MetadataAnswerer:
 
     def answer(self, turn: Turn) -> Draft | None:
         assert turn.vector is not None, "retrieve runs before answer"
-        best = max((h.cosine for h in turn.hits), default=0.0)
-        intent = self.intent(turn.vector, best)
+        # The question as asked, not joined to the conversation: "When was it published?" means
+        # the same after any history.
+        vector = turn.own[1] if turn.own else turn.vector
+        best = float(np.max(self.index.sentence_vectors @ vector)) if len(self.index.sentences) else 0.0
+        intent = self.by_cue(turn.text) or self.intent(vector, best)
         if intent is None:
             return None
         docs = self.index.documents
         doc = docs[turn.hits[0].chunk.doc] if turn.hits else next(iter(docs.values()))
         return self.field_answer(intent, doc)
+
+    def by_cue(self, question: str) -> MetadataIntent | None:
+        """A field named by a cue word, in a question that names no topic besides."""
+        rest = question
+        for cue in CUES.values():
+            rest = cue.sub(" ", rest)
+        if topic_terms(rest):
+            return None
+        for field, cue in CUES.items():
+            if cue.search(question):
+                return MetadataIntent(field, 1.0)
+        return None
 
     def intent(self, query_vector: np.ndarray, best_body_cosine: float) -> MetadataIntent | None:
         sims = self._vectors @ query_vector

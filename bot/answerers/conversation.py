@@ -1,0 +1,122 @@
+"""Follow-ups that point into the previous answer: "the third one", "what about the last
+one?", "tell me more about that".
+
+The previous answer is known by the op-ed sentences it showed: every sentence of the index that
+appears verbatim in the last assistant turn, in the order shown (the history may come from any
+client, so nothing of our own wording is parsed, only the document's sentences are looked up).
+An ordinal picks one of them; "more" asks for what follows it in the op-ed. Anything else
+returns None.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.schema import Quote
+from bot.text import terms
+from bot.turn import Draft, Turn
+from bot.wording import lead_for
+from index.store import LoadedIndex
+
+ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5,
+    "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8, "ninth": 9, "9th": 9, "tenth": 10, "10th": 10,
+}  # fmt: skip
+ITEM_WORDS = r"(?:one|point|item|recommendation|step|measure|suggestion|proposal|quote|passage|idea|reason|thing)s?"
+ORDINAL_REF = re.compile(
+    rf"\b(?:the\s+)?({'|'.join(ORDINALS)}|last|final|(?:number|no\.?|#)\s*(\d{{1,2}})|\[(\d{{1,2}})\])(?:\s+{ITEM_WORDS})?\b", re.I
+)
+MORE = re.compile(r"\b(more|elaborate|expand|explain|details?|go on|continue|what else)\b", re.I)
+POINTER = re.compile(rf"\b(that|this|it|those|these)\s*(?:{ITEM_WORDS})?\b", re.I)
+
+
+def shown_sentences(index: LoadedIndex, text: str) -> list[int]:
+    """Rows of the op-ed sentences that appear verbatim in ``text``, in the order shown."""
+    found = [(text.find(s.text), r) for r, s in enumerate(index.sentences) if len(s.text) >= 20 and s.text in text]
+    return [r for _, r in sorted(found)]
+
+
+def position(m: re.Match, n: int) -> int | None:
+    """The 1-based item an ordinal reference points at in a list of ``n``, if there is one."""
+    word, number, bracket = m.group(1).lower(), m.group(2), m.group(3)
+    k = n if word in ("last", "final") else int(number or bracket or 0) or ORDINALS.get(word, 0)
+    return k if 1 <= k <= n else None
+
+
+class ConversationAnswerer:
+    name = "conversation"
+
+    def __init__(self, index: LoadedIndex, max_terms: int = 3) -> None:
+        self.index = index
+        self.max_terms = max_terms  # a follow-up this short leans on the answer before it
+
+    def answer(self, turn: Turn) -> Draft | None:
+        answers = [t["content"] for t in reversed(turn.history) if t["role"] == "assistant"]
+        if not answers or len(set(terms(turn.text))) > self.max_terms:
+            return None
+        m = ORDINAL_REF.search(turn.text)
+        wants_more = bool(MORE.search(turn.text))
+        if not m and not (wants_more and POINTER.search(turn.text)):
+            return None
+        # "that" is the last answer; "the third one" counts in the last answer that was a list
+        # ("What is the second one?" … "And the third?").
+        shown = shown_sentences(self.index, answers[0])
+        if m and len(shown) < 2:
+            shown = next((s for a in answers[1:3] if len(s := shown_sentences(self.index, a)) >= 2), shown)
+        if not shown:
+            return None
+        sents = self.index.sentences
+        if m:
+            # Count as the op-ed counts when the answer showed one of its enumerations
+            # ("Second, …" is the second point even when the answer quoted more sentences).
+            items = self._enumeration_within(shown) or [(sents[r].doc, sents[r].start, sents[r].end) for r in shown]
+            if len(items) < 2:
+                return None
+            k = position(m, len(items))
+            if k is None:
+                return None
+            picked = [items[k - 1]]
+        elif len(shown) == 1:
+            r = shown[0]
+            picked = [(sents[r].doc, sents[r].start, sents[r].end)]
+        else:
+            return None
+        kind = "item"
+        if wants_more:
+            more = self._continuation(picked[0], exclude=set(shown))
+            if more:
+                picked, kind = picked + more, "more"
+        return Draft(answered=True, quotes=self._quotes(picked), lead=lead_for(kind))
+
+    def _enumeration_within(self, shown: list[int]) -> list[tuple[str, int, int]]:
+        """The first enumeration of the document map whose every item lies in a shown sentence."""
+        sents = self.index.sentences
+        for doc in dict.fromkeys(sents[r].doc for r in shown):
+            spans = [(sents[r].start, sents[r].end) for r in shown if sents[r].doc == doc]
+            dmap = self.index.maps.get(doc)
+            for run in dmap.enumerations if dmap else []:
+                if all(any(a <= s and e <= b for a, b in spans) for s, e in run):
+                    return [(doc, s, e) for s, e in run]
+        return []
+
+    def _continuation(self, item: tuple[str, int, int], exclude: set[int], limit: int = 2) -> list[tuple[str, int, int]]:
+        """What follows a point in its paragraph, up to the next point shown."""
+        sents = self.index.sentences
+        doc, start, _ = item
+        rows = self.index.sentence_rows(doc)
+        row = next((r for r in rows if sents[r].start <= start < sents[r].end), None)
+        out: list[tuple[str, int, int]] = []
+        if row is None:
+            return out
+        nxt = row + 1
+        while nxt in rows and len(out) < limit and sents[nxt].paragraph == sents[row].paragraph and nxt not in exclude:
+            out.append((doc, sents[nxt].start, sents[nxt].end))
+            nxt += 1
+        return out
+
+    def _quotes(self, spans: list[tuple[str, int, int]]) -> list[Quote]:
+        out = []
+        for n, (doc, start, end) in enumerate(spans, 1):
+            d = self.index.documents[doc]
+            out.append(Quote(n, d.text[start:end], doc, d.paragraph_at(start), start, end))
+        return out

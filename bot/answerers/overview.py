@@ -1,0 +1,173 @@
+"""Questions about the op-ed as a whole, answered from its document map (``index.docmap``):
+what it is about, a summary, its main argument, its conclusion, its recommendations.
+
+A question is about the whole op-ed when it asks in one of these shapes (cue words, or close in
+meaning to a few example phrasings) *and* names no topic of its own once the cue and words for
+"the op-ed" are set aside: "What does the op-ed recommend?" is, "What does it say about
+Afghanistan?" is not (retrieval answers that). A recommendation question that does name a topic
+("What steps does it recommend for KP's leadership?") is answered from the recommendations
+alone, those closest to the topic. Anything else returns None and the next answerer is asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from bot.answerers.conversation import ORDINAL_REF
+from bot.answerers.conversation import position as _position
+from bot.schema import Quote
+from bot.text import terms, topic_terms
+from bot.turn import Draft, Turn
+from bot.wording import lead_for
+from index.embeddings import MiniLMEmbeddings
+from index.store import LoadedIndex
+
+CUES = {
+    "recommendations": re.compile(
+        r"\b(recommend\w*|propos(?:e|es|al|als|ing)|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
+        r"what (?:should|must|ought|needs? to)\b.*\b(?:do|done|happen|take)|should be done|way forward|"
+        r"calls? for|urges?|policy (?:advice|options)|what to do)\b",
+        re.I,
+    ),
+    "conclusion": re.compile(r"\b(conclu\w*|ends?|ending|closing|final (?:point|thought|word|message)|last word|wrap\w*)\b", re.I),
+    "summary": re.compile(
+        r"\b(about|summar\w*|gist|tl;?\s?dr|overview|main (?:point|argument|idea|message|claim|thrust|takeaway)s?|"
+        r"thesis|central (?:argument|claim|idea)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
+        r"takeaways?|stance|position|views?|point of view|opinion|"
+        r"in (?:short|brief|a sentence|one sentence|a few words))\b",
+        re.I,
+    ),
+}
+PHRASINGS = {
+    "summary": [
+        "What is the op-ed about?",
+        "Summarize the article.",
+        "What is the main argument of the piece?",
+        "What is the author's stance?",
+        "Give me the gist.",
+    ],
+    "conclusion": ["What does the op-ed conclude?", "How does the article end?", "What is the author's final point?"],
+    "recommendations": [
+        "What does the op-ed recommend?",
+        "List the recommendations.",
+        "What steps does the author propose?",
+        "What should be done according to the writer?",
+    ],
+}
+MAX_RECOMMENDATIONS = 10
+
+
+class OverviewAnswerer:
+    name = "overview"
+
+    def __init__(self, index: LoadedIndex, embedder: MiniLMEmbeddings, similarity: float = 0.72, topic_gap: float = 0.12) -> None:
+        self.index = index
+        self.similarity = similarity
+        self.topic_gap = topic_gap
+        kinds, texts = zip(*[(k, p) for k, ps in PHRASINGS.items() for p in ps])
+        self._kinds = list(kinds)
+        self._vectors = embedder.encode(list(texts))
+        # The op-ed's own subject: its title's words and those in at least a fifth of its
+        # sentences ("AI", "schools"): naming them names no narrower topic.
+        self._subject: dict[str, set[str]] = {}
+        for d, doc in index.documents.items():
+            counts: dict[str, int] = {}
+            rows = index.sentence_rows(d)
+            for r in rows:
+                for w in set(terms(index.sentences[r].text)):
+                    counts[w] = counts.get(w, 0) + 1
+            frequent = {w for w, c in counts.items() if c >= max(3, len(rows) / 5)}
+            self._subject[d] = set(terms(doc.title)) | frequent
+
+    def kind(self, question: str, vector: np.ndarray) -> tuple[str, list[str]] | None:
+        """The whole-op-ed question kind and the topic words left once its cue is set aside."""
+        sims = self._vectors @ vector
+        by_meaning = self._kinds[int(np.argmax(sims))] if float(np.max(sims)) >= self.similarity else None
+        for kind, cue in CUES.items():  # recommendations first: "summarize its recommendations"
+            if cue.search(question) or kind == by_meaning:
+                residue = sorted(topic_terms(cue.sub(" ", question)))
+                return kind, residue
+        return None
+
+    def answer(self, turn: Turn) -> Draft | None:
+        assert turn.vector is not None, "retrieve runs before answer"
+        vector = turn.own[1] if turn.own else turn.vector  # the question as asked, not joined to history
+        found = self.kind(turn.text, vector)
+        if found is None:
+            return None
+        kind, residue = found
+        doc = self._document(turn)
+        dmap = self.index.maps.get(doc)
+        if dmap is None:
+            return None
+        residue = [w for w in residue if w not in self._subject.get(doc, set())]
+        rows = self.index.sentence_rows(doc)
+        lead = lead_for(kind, self.index.documents[doc].title, len(self.index.documents) > 1, topical=bool(residue))
+        ordinal = ORDINAL_REF.search(turn.text)
+        if kind == "recommendations" and ordinal and (items := self._listed(dmap, rows)):
+            k = _position(ordinal, len(items))  # "What is the last recommendation?"
+            if k is not None:
+                return Draft(answered=True, quotes=[self._quote(doc, *items[k - 1])], lead=lead_for("item"))
+        if kind == "recommendations":
+            picks = dmap.recommendations
+            if residue and not self._addresses_a_list(dmap, rows, residue):
+                picks = self._closest(picks, rows, vector, residue)
+        elif residue:
+            return None  # "what does it argue about X?": a passage question, for retrieval
+        elif kind == "conclusion":
+            picks = dmap.conclusion or dmap.thesis
+        else:
+            picks = sorted(set(dmap.thesis) | set(dmap.conclusion))
+        if not picks:
+            return None
+        spans = [self.index.sentences[rows[i]] for i in sorted(picks)[:MAX_RECOMMENDATIONS]]
+        quotes = [Quote(n, s.text, s.doc, s.paragraph, s.start, s.end) for n, s in enumerate(spans, 1)]
+        return Draft(answered=True, quotes=quotes, lead=lead)
+
+    def _listed(self, dmap, rows: range) -> list[tuple[int, int]]:
+        """The op-ed's list of recommendations: the enumeration with the most prescriptive items."""
+        sents = self.index.sentences
+        recs = {(sents[rows[i]].start, sents[rows[i]].end) for i in dmap.recommendations}
+
+        def prescriptive(run) -> int:
+            return sum(any(a <= s and e <= b for a, b in recs) for s, e in run)
+
+        best: list[tuple[int, int]] = max(dmap.enumerations, key=prescriptive, default=[])
+        return best if best and prescriptive(best) else []
+
+    def _quote(self, doc: str, start: int, end: int, n: int = 1) -> Quote:
+        d = self.index.documents[doc]
+        return Quote(n, d.text[start:end], doc, d.paragraph_at(start), start, end)
+
+    def _addresses_a_list(self, dmap, rows: range, residue: list[str]) -> bool:
+        """Whether the topic named is who or what one of the op-ed's enumerations is addressed to:
+        its words are in the list's first item ("Moving ahead, KP's leadership should …"), so
+        "what steps for KP's leadership?" asks for the whole list."""
+        sents = self.index.sentences
+        for run in dmap.enumerations:
+            head = next((sents[r] for r in rows if sents[r].start <= run[0][0] < sents[r].end), None)
+            if head is not None and set(residue) <= set(terms(head.text)):
+                return True
+        return False
+
+    def _closest(self, picks: list[int], rows: range, vector: np.ndarray, residue: list[str]) -> list[int]:
+        """The recommendations nearest the topic named: within ``topic_gap`` of the best, by
+        meaning plus a share of the topic words."""
+        if not picks:
+            return []
+        sents = self.index.sentences
+        score = {
+            i: float(self.index.sentence_vectors[rows[i]] @ vector)
+            + 0.5 * len(set(residue) & set(terms(sents[rows[i]].text))) / len(residue)
+            for i in picks
+        }
+        best = max(score.values())
+        return [i for i in picks if score[i] >= best - self.topic_gap]
+
+    def _document(self, turn: Turn) -> str:
+        """The document asked about: with several, the one retrieval found first."""
+        if turn.hits:
+            return turn.hits[0].chunk.doc
+        return next(iter(self.index.documents))
