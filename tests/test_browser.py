@@ -158,3 +158,27 @@ def test_phone_width_and_keyboard_only(server, browser):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, width  # no sideways scrolling at phone width
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
+
+
+def test_example_questions_answer_in_any_conversation_state(server, browser):
+    """Each example button's question, asked after an unrelated conversation, gets its answer
+    (not a refusal): the examples must not depend on being asked first."""
+    expected = {
+        "Who brokered the ceasefire talks?": "Afghan Taliban",
+        "What steps does the op-ed recommend for KP's leadership?": "binary choices",
+        "Why are procedural delays a problem?": "procedural delays matter",
+        "When was the op-ed published?": "2025-09-09",
+    }
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server, wait_until="load")
+    page.wait_for_selector("#opedbot-source p[data-start]", timeout=30_000)
+    ask(page, "What is NACTA?", 1)
+    for n, (question, needle) in enumerate(expected.items(), start=2):
+        page.get_by_text(question, exact=True).first.click()  # the example fills the box
+        page.wait_for_function("q => document.querySelector('#opedbot-question textarea').value === q", arg=question, timeout=10_000)
+        page.locator("#opedbot-question textarea").press("Enter")
+        page.wait_for_function("n => document.querySelectorAll('#opedbot-chat [data-testid=bot]').length >= n", arg=n, timeout=30_000)
+        page.wait_for_timeout(600)
+        text = last_answer(page)
+        assert "Not in the op-ed" not in text and needle in text, (question, text)
+    page.screenshot(path=str(ARTIFACTS / "chat-examples.png"), full_page=True)

@@ -51,8 +51,9 @@ def test_console_script_end_to_end(session_data_dir):
 def test_ask_human_output_shows_quotes_with_paragraphs(run, session_data_dir):
     code, out, _ = run(["ask", "What is NACTA?"], session_data_dir)
     assert code == 0
-    assert out.startswith("The op-ed argues:")
-    assert "[1] paragraph 8 of kp-oped-2025-09-09:" in out
+    assert out.startswith("According to the op-ed: “Practically, KP should deepen cooperation")
+    assert "[1] paragraph 8 of kp-oped-2025-09-09, characters 4302–4565" in out
+    assert out.count("deepen cooperation") == 1  # the quote is printed once
 
 
 def test_explain_says_why_it_refused(run, session_data_dir):
