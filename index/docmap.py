@@ -1,7 +1,7 @@
 """The document map: what an op-ed argues as a whole, found at index time from its text.
 
 For each document: its **thesis** (the opening sentence closest in meaning to the whole op-ed),
-its **conclusion** (the closing paragraph's central sentences, prescriptive ones first), its
+its **conclusion** (the closing paragraph's most central claim and its last word), its
 **recommendations** (every prescriptive sentence past the opening, "should / must / needs to …",
 in order) and the **enumerations** it contains ("First … Second … Finally", "To begin with …
 Another step …", "1) … 2) …"), each as sentence indices. Readers' first questions ("what is it
@@ -21,7 +21,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v1"
+MAP_VERSION = "map-v2"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
@@ -38,6 +38,12 @@ CLAIM = re.compile(
     re.I,
 )
 CLAIM_BONUS, CLAIM_CAP = 0.05, 3
+
+
+def claim_words(text: str) -> int:
+    """How many distinct words of argument a sentence carries (capped)."""
+    return min(CLAIM_CAP, len({m.lower() for m in CLAIM.findall(text)}))
+
 
 # Sentence-initial markers of a sequence of points.
 ORDINAL = re.compile(
@@ -108,9 +114,7 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     # How much a sentence speaks for the whole op-ed, and whether it argues rather than narrates.
-    central = vectors @ centroid + np.array(
-        [CLAIM_BONUS * min(CLAIM_CAP, len({m.lower() for m in CLAIM.findall(s.text)})) for s in sentences]
-    )
+    central = vectors @ centroid + CLAIM_BONUS * np.array([claim_words(s.text) for s in sentences])
     paragraphs = sorted({s.paragraph for s in sentences})
     first_par, last_par = paragraphs[0], paragraphs[-1]
 
@@ -120,11 +124,12 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
 
     # Prescriptive statements, not questions ("What should the city do instead?").
     prescriptive = [i for i, s in enumerate(sentences) if PRESCRIPTIVE.search(s.text) and not s.text.rstrip().endswith("?")]
-    # Conclusion: the closing paragraph's two most central claims.
+    # Conclusion: the closing paragraph's most central claim, and its last sentence (an op-ed's
+    # last word is usually its punchline).
     closing = (
         [i for i, s in enumerate(sentences) if s.paragraph == last_par and not s.text.rstrip().endswith("?")] if len(paragraphs) > 1 else []
     )
-    conclusion = sorted(sorted(closing, key=lambda i: -central[i])[:2])
+    conclusion = sorted({*sorted(closing, key=lambda i: -central[i])[:1], *closing[-1:]})
     conclusion = [i for i in conclusion if i not in thesis]
 
     enumerations = _enumerations(sentences)

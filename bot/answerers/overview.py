@@ -111,7 +111,7 @@ class OverviewAnswerer:
             if k is not None:
                 return Draft(answered=True, quotes=[self._quote(doc, *items[k - 1])], lead=lead_for("item"))
         if kind == "recommendations":
-            picks = dmap.recommendations
+            picks = self._with_list_intro(dmap, rows, dmap.recommendations)
             if residue and not self._addresses_a_list(dmap, rows, residue):
                 picks = self._closest(picks, rows, vector, residue)
         elif residue:
@@ -125,6 +125,18 @@ class OverviewAnswerer:
         spans = [self.index.sentences[rows[i]] for i in sorted(picks)[:MAX_RECOMMENDATIONS]]
         quotes = [Quote(n, s.text, s.doc, s.paragraph, s.start, s.end) for n, s in enumerate(spans, 1)]
         return Draft(answered=True, quotes=quotes, lead=lead)
+
+    def _with_list_intro(self, dmap, rows: range, picks: list[int]) -> list[int]:
+        """The recommendations, with the sentence that announces the op-ed's list when there is
+        one ("I would propose four:")."""
+        items = self._listed(dmap, rows)
+        if not items:
+            return picks
+        sents = self.index.sentences
+        first = next((i for i, r in enumerate(rows) if sents[r].start == items[0][0]), None)
+        if first and sents[rows[first - 1]].text.rstrip().endswith(":"):
+            return sorted({first - 1, *picks})
+        return picks
 
     def _listed(self, dmap, rows: range) -> list[tuple[int, int]]:
         """The op-ed's list of recommendations: the enumeration with the most prescriptive items."""
