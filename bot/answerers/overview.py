@@ -111,32 +111,54 @@ class OverviewAnswerer:
             if k is not None:
                 return Draft(answered=True, quotes=[self._quote(doc, *items[k - 1])], lead=lead_for("item"))
         if kind == "recommendations":
-            picks = self._with_list_intro(dmap, rows, dmap.recommendations)
-            if residue and not self._addresses_a_list(dmap, rows, residue):
-                picks = self._closest(picks, rows, vector, residue)
-        elif residue:
+            return self._recommendations(turn, doc, dmap, rows, residue, lead)
+        if residue:
             return None  # "what does it argue about X?": a passage question, for retrieval
-        elif kind == "conclusion":
-            picks = dmap.conclusion or dmap.thesis
-        else:
-            picks = sorted(set(dmap.thesis) | set(dmap.conclusion))
+        picks = (dmap.conclusion or dmap.thesis) if kind == "conclusion" else sorted(set(dmap.thesis) | set(dmap.conclusion))
         if not picks:
             return None
-        spans = [self.index.sentences[rows[i]] for i in sorted(picks)[:MAX_RECOMMENDATIONS]]
-        quotes = [Quote(n, s.text, s.doc, s.paragraph, s.start, s.end) for n, s in enumerate(spans, 1)]
-        return Draft(answered=True, quotes=quotes, lead=lead)
+        return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
 
-    def _with_list_intro(self, dmap, rows: range, picks: list[int]) -> list[int]:
-        """The recommendations, with the sentence that announces the op-ed's list when there is
-        one ("I would propose four:")."""
-        items = self._listed(dmap, rows)
-        if not items:
-            return picks
+    def _recommendations(self, turn: Turn, doc: str, dmap, rows: range, residue: list[str], lead: str) -> Draft | None:
+        """The op-ed's list of recommendations (with the sentence announcing it), or, without a
+        list, its prescriptive sentences; for a topic, those nearest it. A follow-up ("and what
+        should it do about them?") takes its topic from the turn it follows."""
+        assert turn.vector is not None
+        topic = list(residue)
+        if turn.own is not None:  # joined to earlier turns: their topic words count too
+            topic += sorted(topic_terms(turn.query) - topic_terms(turn.text) - self._subject.get(doc, set()))
+        listed = self._listed(dmap, rows)
+        if topic and not (residue and self._addresses_a_list(dmap, rows, residue)):
+            # A question that names its own topic at length may be about another passage
+            # ("since it says X, what alternative does it propose?"): let retrieval have it
+            # when some other sentence is clearly nearer.
+            picks = self._closest(dmap.recommendations, rows, turn.vector, topic, defer=len(residue) >= 2)
+            if not picks:
+                return None  # no recommendation is about that: a passage question, for retrieval
+            spans = [self._row_span(rows[i]) for i in picks]
+            lead = lead_for("recommendations", self.index.documents[doc].title, len(self.index.documents) > 1, topical=True)
+        elif listed:
+            spans = [*self._list_intro(rows, listed), *((doc, a, b) for a, b in listed)]
+        else:
+            spans = [self._row_span(rows[i]) for i in dmap.recommendations[:MAX_RECOMMENDATIONS]]
+        if not spans:
+            return None
+        return Draft(answered=True, quotes=self._numbered(spans), lead=lead)
+
+    def _list_intro(self, rows: range, listed: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
+        """The sentence that announces a list ("I would propose four:"), when there is one."""
         sents = self.index.sentences
-        first = next((i for i, r in enumerate(rows) if sents[r].start == items[0][0]), None)
+        first = next((k for k, r in enumerate(rows) if sents[r].start == listed[0][0]), None)
         if first and sents[rows[first - 1]].text.rstrip().endswith(":"):
-            return sorted({first - 1, *picks})
-        return picks
+            return [self._row_span(rows[first - 1])]
+        return []
+
+    def _row_span(self, row: int) -> tuple[str, int, int]:
+        s = self.index.sentences[row]
+        return (s.doc, s.start, s.end)
+
+    def _numbered(self, spans: list[tuple[str, int, int]]) -> list[Quote]:
+        return [self._quote(doc, a, b, n) for n, (doc, a, b) in enumerate(sorted(set(spans), key=lambda x: (x[0], x[1])), 1)]
 
     def _listed(self, dmap, rows: range) -> list[tuple[int, int]]:
         """The op-ed's list of recommendations: the enumeration with the most prescriptive items."""
@@ -164,19 +186,24 @@ class OverviewAnswerer:
                 return True
         return False
 
-    def _closest(self, picks: list[int], rows: range, vector: np.ndarray, residue: list[str]) -> list[int]:
-        """The recommendations nearest the topic named: within ``topic_gap`` of the best, by
-        meaning plus a share of the topic words."""
+    def _closest(self, picks: list[int], rows: range, vector: np.ndarray, topic: list[str], defer: bool = True) -> list[int]:
+        """The recommendations nearest a topic (within ``topic_gap`` of the best, by meaning plus a
+        share of the topic words), or none when some other sentence of the op-ed is clearly
+        nearer: then the question is about that passage, not about a recommendation."""
         if not picks:
             return []
         sents = self.index.sentences
-        score = {
-            i: float(self.index.sentence_vectors[rows[i]] @ vector)
-            + 0.5 * len(set(residue) & set(terms(sents[rows[i]].text))) / len(residue)
-            for i in picks
-        }
-        best = max(score.values())
-        return [i for i in picks if score[i] >= best - self.topic_gap]
+        words = set(topic)
+
+        def score(i: int) -> float:
+            r = rows[i]
+            return float(self.index.sentence_vectors[r] @ vector) + 0.5 * len(words & set(terms(sents[r].text))) / len(words)
+
+        scores = {i: score(i) for i in picks}
+        best = max(scores.values())
+        if defer and max(score(i) for i in range(len(rows))) > best + self.topic_gap:
+            return []
+        return [i for i in picks if scores[i] >= best - self.topic_gap]
 
     def _document(self, turn: Turn) -> str:
         """The document asked about: with several, the one retrieval found first."""
