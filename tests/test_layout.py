@@ -13,6 +13,7 @@ from tests.conftest import ROOT
 
 PACKAGES = ("bot", "index", "prompts", "ui")
 TOOLS = {"ruff", "mypy"}  # declared dev tools that are run, not imported
+OPTIONAL = {"llama_cpp": "llama-cpp-python"}  # imported only by an optional backend (extra "llm")
 
 
 def _modules(*packages: str):
@@ -35,14 +36,16 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _declared() -> tuple[set[str], set[str]]:
+def _declared() -> tuple[set[str], set[str], set[str]]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     name = lambda spec: _norm(re.split(r"[=<>!~\[; ]", spec, maxsplit=1)[0])  # noqa: E731
+    extras = project["optional-dependencies"]
     runtime = {name(d) for d in project["dependencies"]}
-    dev = {name(d) for d in project["optional-dependencies"]["dev"]}
-    for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
+    dev = {name(d) for d in extras["dev"]}
+    optional = {name(d) for k, v in extras.items() if k != "dev" for d in v}
+    for spec in project["dependencies"] + [d for v in extras.values() for d in v]:
         assert "==" in spec, f"not pinned exactly: {spec}"
-    return runtime, dev
+    return runtime, dev, optional
 
 
 def _third_party(tops: set[str]) -> set[str]:
@@ -50,6 +53,9 @@ def _third_party(tops: set[str]) -> set[str]:
     local = set(PACKAGES) | {"tests"}
     out = set()
     for top in tops - local - set(sys.stdlib_module_names):
+        if top not in dists and top in OPTIONAL:
+            out.add(OPTIONAL[top])  # an optional extra that is not installed here
+            continue
         assert top in dists, f"imported but not installed from any distribution: {top}"
         out |= {_norm(d) for d in dists[top]}
     return out
@@ -74,10 +80,11 @@ def test_no_module_over_400_lines():
 
 
 def test_dependencies_are_exactly_what_the_code_imports():
-    runtime, dev = _declared()
+    runtime, dev, optional = _declared()
     used = _third_party({n.split(".")[0] for _, tree in _modules(*PACKAGES) for n in _imports(tree)})
     used_by_tests = _third_party({n.split(".")[0] for _, tree in _modules("tests") for n in _imports(tree)})
-    assert used <= runtime, f"imported by the code but not declared: {sorted(used - runtime)}"
+    assert used <= runtime | optional, f"imported by the code but not declared: {sorted(used - runtime - optional)}"
+    assert optional <= used, f"optional dependency never imported: {sorted(optional - used)}"
     assert runtime <= used, f"declared but never imported: {sorted(runtime - used)}"
-    assert used_by_tests <= runtime | dev, f"imported by tests but not declared: {sorted(used_by_tests - runtime - dev)}"
+    assert used_by_tests <= runtime | dev | optional, f"imported by tests but not declared: {sorted(used_by_tests - runtime - dev)}"
     assert dev - TOOLS <= used_by_tests, f"dev dependency never imported: {sorted(dev - TOOLS - used_by_tests)}"
