@@ -25,6 +25,7 @@ def register_bench(sub) -> None:
     bench.add_argument("--questions", type=Path, action="append", help="JSONL test set(s) to take questions from")
     bench.add_argument("--repeat", type=int, default=1, help="passes over the questions (default 1)")
     bench.add_argument("--rest", action="store_true", help="also start `opedbot serve` and time /readyz and POST /api/ask")
+    bench.add_argument("--backend", help="answerer to time (OPEDBOT_BACKEND); default extractive")
     bench.set_defaults(func=cmd_bench)
 
 
@@ -62,7 +63,7 @@ def cmd_bench(args) -> int:
     from bot.cli import settings_from
     from bot.evaluation.bench import run_bench, run_rest_bench
 
-    settings = settings_from(args)
+    settings = settings_from(args, backend=args.backend)
     run_bench(settings, args.questions, args.repeat)
     if args.rest:
         run_rest_bench(settings, args.questions)
