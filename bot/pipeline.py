@@ -81,7 +81,7 @@ def verify(turn: Turn, parts: Parts) -> Answer:
     if draft.quotes and not checked.quotes:  # nothing it quoted is in the op-ed
         draft = refusal(documents, reason="no quote survived verification")
     else:
-        draft = Draft(draft.answered, checked.quotes, checked.answer, draft.hint, draft.reason, draft.evidence)
+        draft = Draft(draft.answered, checked.quotes, checked.answer, draft.hint, draft.reason, draft.evidence, draft.note)
     if checked.dropped:
         log.warning("dropped %d unverifiable quote(s) from %s", len(checked.dropped), turn.answerer)
     if not draft.answered:
@@ -96,6 +96,7 @@ def verify(turn: Turn, parts: Parts) -> Answer:
         timings_ms=turn.timings,
         id=turn.request.id,
         reason=None if draft.answered else (draft.reason or "not answered"),
+        fallback=draft.note,
         lead=draft.lead,
         hint=draft.hint,
         retrieved=[{"doc": h.chunk.doc, "start": h.chunk.start, "end": h.chunk.end} for h in turn.hits],

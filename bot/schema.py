@@ -1,11 +1,13 @@
 """The answer object: the contract the CLI, REST API, chat UI and eval all return unchanged.
 
 {"id"?, "question", "answer", "answered", "reason", "quotes": [{"n", "text", "doc", "paragraph",
- "start", "end"}], "backend", "timings_ms": {"retrieve", "answer", "total"}}
+ "start", "end"}], "backend", "fallback", "timings_ms": {"retrieve", "answer", "total"}}
 
 ``answer`` is the plain-text rendering of the parts (``lead``, ``quotes``, ``hint``) made once by
 ``bot.wording.compose``; an edge that presents answers its own way (the chat) renders the parts
-and never parses ``answer``. ``reason`` says why the bot refused (null when it answered).
+and never parses ``answer``. ``reason`` says why the bot refused (null when it answered); ``fallback`` says, when a model
+backend could not help (unreachable, slow, a reply that was not sentence numbers), that the
+answer is the extractive one and why (null otherwise).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     id: str | int | None = None
     reason: str | None = None
+    fallback: str | None = None
     # The parts the text was rendered from, for edges that render their own way.
     lead: str = ""
     hint: str = ""
@@ -47,6 +50,7 @@ class Answer:
             "reason": self.reason,
             "quotes": [asdict(q) for q in self.quotes],
             "backend": self.backend,
+            "fallback": self.fallback,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
         if self.id is not None:

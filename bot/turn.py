@@ -41,6 +41,7 @@ class Draft:
     hint: str = ""
     reason: str | None = None
     evidence: Any = None
+    note: str | None = None  # set when a backend fell back to a simpler answer, and why
 
 
 @dataclass
