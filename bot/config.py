@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     llm_gguf: Path | None = Field(None, description="a GGUF model file; default: Qwen2.5-Coder-1.5B assembled from its PyPI parts")
     llm_mode: Literal["rescue", "union"] = Field("union", description="rescue: ask the model only when the extractive answerer refuses")
     llm_threads: int = Field(2, ge=1, le=256, description="CPU threads for llama.cpp")
+    # openai backend: any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server, OpenAI)
+    openai_base_url: str | None = Field(None, description="the endpoint, e.g. http://127.0.0.1:11434/v1; default: OpenAI's")
+    openai_model: str | None = Field(None, description="the model name the endpoint serves")
+    openai_api_key: str | None = Field(None, repr=False, description="the key; falls back to OPENAI_API_KEY")
+    llm_timeout: float = Field(30.0, gt=0, le=600, description="seconds a model backend may take before the extractive answer is used")
     llm_none_bar: float = Field(
         0.1, ge=0.0, le=1.0, description="the model's picks count only while its first-token probability of NONE is below this"
     )
