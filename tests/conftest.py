@@ -53,6 +53,20 @@ def ask(bot: Bot, question, history=None, id=None) -> Answer:
     return bot.ask(parse_request(question, history, bot.settings, id=id))
 
 
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run ``opedbot`` in process on a data dir: (exit code, stdout, stderr)."""
+    from bot.cli import main
+
+    def run(args: list[str], data_dir: Path) -> tuple[int, str, str]:
+        monkeypatch.setenv("OPEDBOT_DATA_DIR", str(data_dir))
+        code = main(args)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 

@@ -22,7 +22,7 @@ def client(bot, session_data_dir):
 
     app, readiness = create_app(load_settings(data_dir=session_data_dir), bot=bot)
     assert readiness.ready.wait(60), readiness.status()
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -74,7 +74,7 @@ def test_health_ready_and_openapi(client):
     assert client.get("/readyz").json()["status"] == "ready"
     spec = client.get("/openapi.json").json()
     assert {"/api/ask", "/api/ask/stream", "/api/documents", "/api/documents/{doc_id}", "/healthz", "/readyz"} <= set(spec["paths"])
-    assert client.get("/docs").status_code == 200
+    assert client.get("/docs").status_code == 200 and "/api/ask" in client.get("/docs").text
 
 
 @pytest.mark.parametrize(
@@ -108,13 +108,13 @@ def test_malformed_and_oversized_bodies(client):
     r = client.post("/api/ask", content=b"question=hi", headers={"content-type": "application/x-www-form-urlencoded"})
     assert 400 <= r.status_code < 500
     r = client.get("/api/ask")
-    assert r.status_code in (404, 405)  # Gradio, mounted at /, answers unknown methods
+    assert r.status_code == 405 and "error" in r.json()  # the API answers, not Gradio (mounted at /)
 
 
 def test_not_ready_is_503(bot):
     app = FastAPI()
     add_routes(app, Readiness(bot))  # never started
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         assert c.get("/healthz").status_code == 200
         r = c.get("/readyz")
         assert r.status_code == 503 and r.json() == {"status": "loading", "step": "starting"}

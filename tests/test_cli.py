@@ -9,21 +9,14 @@ import subprocess
 
 import pytest
 
-from bot.cli import main
 from tests.conftest import ROOT, cli_env
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def run(capsys, monkeypatch):
-    def _run(args, data_dir):
-        monkeypatch.setenv("OPEDBOT_DATA_DIR", str(data_dir))
-        code = main(args)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+def run(cli):
+    return cli
 
 
 def test_console_script_end_to_end(session_data_dir):

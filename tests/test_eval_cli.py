@@ -8,18 +8,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.cli import main
 from tests.conftest import DATA, read_jsonl
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def run(capsys, monkeypatch):
+def run(cli):
     def _run(args, data_dir):
-        monkeypatch.setenv("OPEDBOT_DATA_DIR", str(data_dir))
-        code = main(args)
-        out, err = capsys.readouterr()
+        code, out, err = cli(args, data_dir)
         return SimpleNamespace(returncode=code, stdout=out, stderr=err)
 
     return _run

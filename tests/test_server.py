@@ -100,7 +100,7 @@ def test_a_failed_load_is_reported_not_hidden(tmp_path, embedder):
     )
     from fastapi.testclient import TestClient
 
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         deadline = time.monotonic() + 30
         while readiness.error is None and time.monotonic() < deadline:
             time.sleep(0.05)

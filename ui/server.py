@@ -27,7 +27,7 @@ from typing import Literal
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, StrictStr
 from sse_starlette.sse import EventSourceResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,9 +38,10 @@ from bot.errors import InputError, OpedbotError
 from bot.feedback import FeedbackStore
 from bot.service import Bot
 from bot.validation import parse_request
+from ui.apidocs import api_page
+from ui.guards import BodyLimit, SecurityHeaders, allowed_hosts, error
 
 log = logging.getLogger("opedbot.server")
-MAX_BODY_BYTES = 256 * 1024
 
 
 def _say(msg: str) -> None:
@@ -110,48 +111,7 @@ class Readiness:
         return {"status": "ready", "index": idx.build_id, "documents": len(idx.documents)}
 
 
-# ---- limits and errors
-
-
-def _error(status: int, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status)
-
-
-class BodyLimit:
-    """ASGI middleware: refuse API bodies over a size limit (413) before they are read whole."""
-
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, prefix: str = "/api/") -> None:
-        self.app, self.max_bytes, self.prefix = app, max_bytes, prefix
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
-            return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        try:
-            declared = int(headers.get(b"content-length", b"0"))
-        except ValueError:
-            declared = 0
-        if declared > self.max_bytes:
-            return await _error(413, f"request body over {self.max_bytes} bytes")(scope, receive, send)
-        seen = 0
-
-        async def limited():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        try:
-            return await self.app(scope, limited, send)
-        except _TooLarge:
-            return await _error(413, f"request body over {self.max_bytes} bytes")(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
+# ---- errors
 
 
 def _describe(exc: RequestValidationError) -> str:
@@ -172,26 +132,32 @@ def add_routes(app: FastAPI, readiness: Readiness) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError):
         status = 400 if exc.errors() and exc.errors()[0].get("type") == "json_invalid" else 422
-        return _error(status, _describe(exc))
+        return error(status, _describe(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException):
-        return _error(exc.status_code, str(exc.detail))
+        return error(exc.status_code, str(exc.detail))
 
     @app.exception_handler(Exception)
     async def _bug(_request: Request, exc: Exception):
         log.exception("internal error")
-        return _error(500, "internal error")
+        return error(500, "internal error")
 
     def not_ready() -> JSONResponse | None:
         if readiness.ready.is_set():
             return None
         s = readiness.status()
-        return _error(503, s.get("error") or f"not ready yet ({s['step']}); try again in a moment", step=s["step"])
+        return error(503, s.get("error") or f"not ready yet ({s['step']}); try again in a moment", step=s["step"])
 
     def request_from(body: AskBody):
+        """The checked request, or the JSON error to send instead (503 loading, 400 bad input)."""
+        if (resp := not_ready()) is not None:
+            return None, resp
         history = [t.model_dump() for t in body.history] if body.history else None
-        return parse_request(body.question, history, bot.settings)
+        try:
+            return parse_request(body.question, history, bot.settings), None
+        except InputError as exc:
+            return None, error(400, str(exc))
 
     @app.get("/healthz", tags=["ops"])
     def healthz():
@@ -204,23 +170,17 @@ def add_routes(app: FastAPI, readiness: Readiness) -> None:
 
     @app.post("/api/ask", tags=["ask"], summary="Answer a question with verified quotes")
     async def ask(body: AskBody):
-        if (resp := not_ready()) is not None:
-            return resp
-        try:
-            request = request_from(body)
-        except InputError as exc:
-            return _error(400, str(exc))
+        request, error = request_from(body)
+        if error is not None:
+            return error
         answer = await run_in_threadpool(bot.ask, request)
         return answer.to_dict()
 
     @app.post("/api/ask/stream", tags=["ask"], summary="Answer as server-sent events: delta pieces, then the answer object")
     async def ask_stream(body: AskBody):
-        if (resp := not_ready()) is not None:
-            return resp
-        try:
-            request = request_from(body)
-        except InputError as exc:
-            return _error(400, str(exc))
+        request, error = request_from(body)
+        if error is not None:
+            return error
 
         async def events():
             answer = await run_in_threadpool(bot.ask, request)
@@ -243,7 +203,7 @@ def add_routes(app: FastAPI, readiness: Readiness) -> None:
             return resp
         d = bot.index.documents.get(doc_id)
         if d is None:
-            return _error(404, f"no document {doc_id!r}")
+            return error(404, f"no document {doc_id!r}")
         return {
             "id": d.id,
             "title": d.title,
@@ -252,6 +212,24 @@ def add_routes(app: FastAPI, readiness: Readiness) -> None:
             "text": d.text,
             "paragraphs": [{"n": p.n, "start": p.start, "end": p.end} for p in d.paragraphs],
         }
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return HTMLResponse(api_page(app.openapi()))
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], include_in_schema=False)
+    def api_unknown(request: Request, rest: str):
+        """Declared last: a known API path asked with the wrong method is 405, an unknown one
+        404, both in the API's JSON shape (not the chat's pages, mounted at /)."""
+        path = request.url.path
+        allowed = sorted(
+            {m for r in app.routes if getattr(r, "path", None) == path and r is not api_route for m in getattr(r, "methods", ())}
+        )
+        if allowed:
+            return error(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}", headers={"Allow": ", ".join(allowed)})
+        return error(404, f"no API route {path}")
+
+    api_route = app.routes[-1]
 
 
 def pieces(text: str, size: int = 3) -> list[str]:
@@ -263,7 +241,7 @@ def pieces(text: str, size: int = 3) -> list[str]:
 # ---- the app
 
 
-def create_app(settings: Settings, bot: Bot | None = None, chat: bool = True) -> tuple[FastAPI, Readiness]:
+def create_app(settings: Settings, bot: Bot | None = None, chat: bool = True, host: str = "127.0.0.1") -> tuple[FastAPI, Readiness]:
     """The ASGI app and its readiness. Loading starts in the background and is not waited for:
     the app serves /healthz at once, /readyz and the API answer 503 with the step until ready,
     and the chat page says it is loading."""
@@ -271,12 +249,18 @@ def create_app(settings: Settings, bot: Bot | None = None, chat: bool = True) ->
     readiness = Readiness(bot)
     readiness.start()  # model and index load while gradio imports, on the other core
     app = FastAPI(
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN: our own page instead (ui.apidocs)
+        redoc_url=None,
         title="opedbot",
         version="0.1.0",
         description="Answers questions about an op-ed with its own words, as verified quotes. "
         "Every quote satisfies document.text[start:end] == quote.text; check it with GET /api/documents/{id}.",
     )
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     app.add_middleware(BodyLimit)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, settings.allowed_hosts))
+    app.add_middleware(SecurityHeaders)
     add_routes(app, readiness)
     if not chat:
         return app, readiness
@@ -307,5 +291,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     import uvicorn
 
     _say(f"starting on http://{host}:{port} (chat at /, API docs at /docs)")
-    app, _ = create_app(settings)
+    app, _ = create_app(settings, host=host)
     uvicorn.run(app, host=host, port=port, log_level="warning")

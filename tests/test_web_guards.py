@@ -1,0 +1,118 @@
+"""What every response carries and what every request must pass, on the real app (REST and the
+Gradio chat mounted) and on a real server on 127.0.0.1 for the Host check."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from bot.config import load_settings
+from ui.guards import API_CSP, PAGE_CSP
+from ui.server import create_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def app(bot, session_data_dir):
+    app, readiness = create_app(load_settings(data_dir=session_data_dir, allowed_hosts="opedbot.example"), bot=bot)
+    assert readiness.ready.wait(60)
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    "method,path,kind",
+    [
+        ("GET", "/", "page"),
+        ("GET", "/docs", "page"),
+        ("GET", "/healthz", "api"),
+        ("GET", "/openapi.json", "api"),
+        ("GET", "/api/documents", "api"),
+        ("POST", "/api/ask", "api"),
+        ("GET", "/api/ask", "api"),
+        ("GET", "/api/nothing-here", "api"),
+    ],
+)
+def test_every_response_carries_security_headers(client, method, path, kind):
+    r = client.request(method, path, json={"question": "What is NACTA?"} if method == "POST" else None)
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["content-security-policy"] == (PAGE_CSP if kind == "page" else API_CSP)
+    assert r.headers.get("content-security-policy").count("frame-ancestors") == 1
+
+
+def test_wrong_methods_and_unknown_api_paths_are_json(client):
+    r = client.get("/api/ask")
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and "POST" in r.json()["error"]
+    r = client.put("/api/ask/stream", json={})
+    assert r.status_code == 405 and "error" in r.json()
+    r = client.get("/api/nothing-here")
+    assert r.status_code == 404 and "error" in r.json()
+
+
+def test_a_chunked_body_over_the_limit_is_413(client):
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 8192  # 320 KiB, no Content-Length
+
+    r = client.post("/api/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "bytes" in r.json()["error"]
+
+
+def test_docs_work_offline(client):
+    r = client.get("/docs")
+    assert r.status_code == 200 and "/api/ask" in r.text and "/openapi.json" in r.text
+    assert "<script" not in r.text and "cdn" not in r.text.lower() and "https://" not in r.text
+    assert client.get("/redoc").status_code != 200 or "redoc" not in client.get("/redoc").text.lower()
+
+
+def _serve(app):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return server, thread, port
+
+
+def _status(port: int, path: str, host: str, method: str = "GET") -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(
+        method,
+        path,
+        body=b'{"question": "What is NACTA?"}' if method == "POST" else None,
+        headers={"Host": host, "Content-Type": "application/json"},
+    )
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_other_host_names_are_refused_dns_rebinding(app):
+    server, thread, port = _serve(app)
+    try:
+        for path, method in (("/", "GET"), ("/docs", "GET"), ("/healthz", "GET"), ("/api/ask", "POST"), ("/gradio_api/info", "GET")):
+            assert _status(port, path, "evil.example", method) == 400, path
+            assert _status(port, path, f"evil.example:{port}", method) == 400, path
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", "opedbot.example"):  # the last from OPEDBOT_ALLOWED_HOSTS
+            assert _status(port, "/healthz", host) == 200, host
+        assert _status(port, "/api/ask", f"localhost:{port}", "POST") == 200
+    finally:
+        server.should_exit = True
+        thread.join(10)
