@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("paths", nargs="+", type=Path)
     add.add_argument("--title", help="title for the document (one path only)")
     add.add_argument("--id", dest="doc_id", help="document id (one path only); default: from the file name")
+    add.add_argument("--replace", action="store_true", help="update a document already indexed under the same id")
+    add.add_argument("--follow-symlinks", action="store_true", help="read files behind symbolic links (refused by default)")
     rm = idx_sub.add_parser("remove", help="remove documents by id (the shipped op-ed too) and rebuild")
     rm.add_argument("ids", nargs="+")
 
@@ -160,8 +162,8 @@ def cmd_index(args) -> int:
     if args.index_command == "add":
         if (args.title or args.doc_id) and len(args.paths) > 1:
             raise InputError("--title and --id apply to one file; add the files one at a time")
-        docs = [load_document(p, doc_id=args.doc_id, title=args.title) for p in args.paths]
-        r = store.add(docs)
+        docs = [load_document(p, doc_id=args.doc_id, title=args.title, follow_symlinks=args.follow_symlinks) for p in args.paths]
+        r = store.add(docs, replace=args.replace)
     elif args.index_command == "remove":
         r = store.remove(args.ids)
     else:
@@ -189,14 +191,16 @@ def cmd_feedback(args) -> int:
     from bot.feedback import FeedbackStore
 
     store = FeedbackStore(settings_from(args).data_dir)
+    rows, skipped = store.read()
+    if skipped:
+        print(f"opedbot: skipped {skipped} unreadable line(s) in {store.path}", file=sys.stderr)
     if args.action == "export":
         sys.stdout.write(store.export(args.format))
         return 0
-    rows = store.rows()
     if not rows:
         print(f"no feedback yet ({store.path})")
     for r in rows:
-        print(f"{r['time']}  {r['vote']:7}  {r['question']}")
+        print(f"{r.get('time', '?')}  {r['vote']:7}  {r['question']}")
     return 0
 
 

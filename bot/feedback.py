@@ -1,8 +1,10 @@
 """Reader feedback (like/dislike on an answer), appended to ``<data dir>/feedback.jsonl``.
 
 One JSON object a line: time, vote, question, answer text, answered, quotes, backend. Appends
-take a file lock so several server workers can share one file; a torn last line (a crash
-mid-write) is skipped when reading, never fatal.
+take a file lock so several server workers can share one file, and end a torn last line first
+(a crash mid-write) so the new row is not lost with it. Reading skips and counts lines that are
+torn, not UTF-8 or not feedback rows; CSV export neutralises cells a spreadsheet would run as
+formulas.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import csv
 import fcntl
 import io
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -36,25 +39,46 @@ class FeedbackStore:
             "quotes": answer.get("quotes", []),
             "backend": answer.get("backend"),
         }
-        line = json.dumps(row, ensure_ascii=False) + "\n"
+        line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, open(self.path, "a", encoding="utf-8") as f:
+        with self._lock, open(self.path, "ab+") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
-            f.write(line)
-            f.flush()
-            fcntl.flock(f, fcntl.LOCK_UN)
+            try:
+                # A crash mid-append leaves a torn last line: end it, so this row stands alone
+                # instead of being glued to it (and lost with it when read).
+                if f.seek(0, os.SEEK_END) > 0:
+                    f.seek(-1, os.SEEK_END)
+                    if f.read(1) != b"\n":
+                        f.write(b"\n")
+                f.write(line)
+                f.flush()
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
         return row
 
-    def rows(self) -> list[dict]:
+    def read(self) -> tuple[list[dict], int]:
+        """The stored rows, and how many lines were skipped as unreadable (torn, not UTF-8,
+        not a feedback row): a bad line never costs the others."""
         if not self.path.exists():
-            return []
-        out = []
-        for line in self.path.read_text("utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
+            return [], 0
+        out, skipped = [], 0
+        for raw in self.path.read_bytes().split(b"\n"):
+            if not raw.strip():
                 continue
-        return out
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                skipped += 1
+                continue
+            if not isinstance(row, dict) or row.get("vote") not in VOTES or not isinstance(row.get("question"), str):
+                skipped += 1
+                continue
+            row["quotes"] = [q for q in row.get("quotes") or [] if isinstance(q, dict) and isinstance(q.get("text"), str)]
+            out.append(row)
+        return out, skipped
+
+    def rows(self) -> list[dict]:
+        return self.read()[0]
 
     def export(self, fmt: str = "jsonl") -> str:
         rows = self.rows()
@@ -64,7 +88,20 @@ class FeedbackStore:
         w = csv.writer(buf)
         w.writerow(["time", "vote", "question", "answer", "answered", "quotes"])
         for r in rows:
-            w.writerow(
-                [r["time"], r["vote"], r["question"], r["answer"], r["answered"], " | ".join(q["text"] for q in r.get("quotes", []))]
-            )
+            cells = [
+                r.get("time"),
+                r["vote"],
+                r["question"],
+                r.get("answer"),
+                r.get("answered"),
+                " | ".join(q["text"] for q in r["quotes"]),
+            ]
+            w.writerow([_cell(c) for c in cells])
         return buf.getvalue()
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ (or a tab or carriage
+    return before one) is prefixed with an apostrophe (OWASP's CSV-injection advice)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -190,11 +190,32 @@ def parse_html(raw: str) -> tuple[str, dict]:
     return "\n\n".join(parser.paragraphs), meta
 
 
-def load_document(path: Path | str, doc_id: str | None = None, title: str | None = None) -> Document:
-    """Read one file into a Document, or raise DocumentError with a one-line reason."""
+_VALID_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,62}$")
+
+
+def check_id(doc_id: str) -> str:
+    """A document id is a file name in the data dir: lower-case letters, digits, '.', '_', '-',
+    3 to 63 characters, no path separators and no '..'. DocumentError otherwise."""
+    if not isinstance(doc_id, str) or not _VALID_ID.match(doc_id) or ".." in doc_id:
+        raise DocumentError(
+            f"bad document id {doc_id!r}: use 3-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return doc_id
+
+
+def load_document(path: Path | str, doc_id: str | None = None, title: str | None = None, follow_symlinks: bool = False) -> Document:
+    """Read one file into a Document, or raise DocumentError with a one-line reason. A symbolic
+    link is refused unless ``follow_symlinks`` (it may point anywhere, /etc/passwd included), and
+    so is anything that is not a regular file (a FIFO would block, a device never end)."""
     path = Path(path)
-    if not path.is_file():
+    if path.is_symlink() and not follow_symlinks:
+        raise DocumentError(f"{path}: a symbolic link; add it with --follow-symlinks if you mean it")
+    if not path.exists():
         raise DocumentError(f"{path}: no such file")
+    if not path.is_file():
+        raise DocumentError(f"{path}: not a regular file")
+    if doc_id is not None:
+        check_id(doc_id)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"{path}: unsupported file type {suffix or '(none)'!r}; use one of " + ", ".join(SUPPORTED_SUFFIXES))
@@ -213,10 +234,12 @@ def load_document(path: Path | str, doc_id: str | None = None, title: str | None
 
 
 def slugify(name: str) -> str:
-    slug = _SLUG.sub("-", name.lower()).strip("-")
-    if len(slug) < 3:
-        slug = f"doc-{slug or 'x'}"
-    return slug[:63]
+    """An id from a file name. A name with too few ASCII letters or digits ("文档") gets a short
+    hash of the whole name, so two such names never share an id."""
+    slug = _SLUG.sub("-", name.lower()).strip("-")[:54].strip("-")
+    if len(re.sub(r"[^a-z0-9]", "", slug)) < 3:
+        slug = f"doc-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:8]}"
+    return check_id(slug[:63])
 
 
 def _title_from_text(text: str, words: int = 10) -> str:

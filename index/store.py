@@ -173,13 +173,17 @@ class IndexStore:
         """Index the registered documents, unless the served index already matches them."""
         return self._build(self.registered_documents(), register=[], force=force)
 
-    def add(self, docs: list[Document]) -> BuildResult:
-        """Register and index more documents (same id replaces an earlier version)."""
+    def add(self, docs: list[Document], replace: bool = False) -> BuildResult:
+        """Register and index more documents. An id already registered is an error unless
+        ``replace``: a new file never silently takes an existing document's place."""
         ids = [d.id for d in docs]
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
-            raise OpedbotError(f"two files map to the same document id: {', '.join(sorted(dupes))}")
+            raise OpedbotError(f"two files map to the same document id: {', '.join(sorted(dupes))}; give each its own --id")
         merged = {d.id: d for d in self.registered_documents()}
+        taken = sorted(i for i in ids if i in merged and merged[i].sha256 != next(d for d in docs if d.id == i).sha256)
+        if taken and not replace:
+            raise OpedbotError(f"document id {', '.join(taken)} is already indexed: add with --replace to update it, or --id to keep both")
         merged.update({d.id: d for d in docs})
         return self._build(sorted(merged.values(), key=lambda d: d.id), register=docs, force=False)
 
