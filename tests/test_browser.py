@@ -182,3 +182,29 @@ def test_example_questions_answer_in_any_conversation_state(server, browser):
         text = last_answer(page)
         assert "Not in the op-ed" not in text and needle in text, (question, text)
     page.screenshot(path=str(ARTIFACTS / "chat-examples.png"), full_page=True)
+
+
+def test_example_buttons_ask_trash_forgets_and_no_gradio_footer(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server, wait_until="load")
+    page.wait_for_selector("#opedbot-source p[data-start]", timeout=30_000)
+    assert page.locator("footer a:has-text('Built with Gradio'), a:has-text('Use via API')").count() == 0
+    for sel in ("#opedbot-reset", "#opedbot-send"):  # visible without scrolling at 1280×800
+        box = page.locator(sel).bounding_box()
+        assert box and box["y"] + box["height"] <= 800, sel
+    # one click on an example asks it: no Enter needed
+    page.get_by_text("Who brokered the ceasefire talks?", exact=True).first.click()
+    page.wait_for_function("() => document.querySelectorAll('#opedbot-chat [data-testid=bot]').length >= 1", timeout=30_000)
+    page.wait_for_timeout(600)
+    assert "Afghan Taliban" in last_answer(page)
+    # the source panel scrolled to the answer's first quote
+    visible = page.evaluate(
+        "() => { const r = document.getElementById('opedbot-source'), m = r.querySelector('mark.quote');"
+        " const a = r.getBoundingClientRect(), b = m.getBoundingClientRect(); return b.top >= a.top && b.top < a.bottom; }"
+    )
+    assert visible
+    # the chat's own trash icon forgets the conversation: a follow-up then has nothing to follow
+    page.locator("#opedbot-chat button[aria-label='Clear'], #opedbot-chat button[title='Clear']").first.click()
+    page.wait_for_timeout(500)
+    ask(page, "Who brokered them?", 1)
+    assert "Afghan Taliban" not in last_answer(page)

@@ -118,7 +118,7 @@ def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
                     label="Conversation",
-                    height=520,
+                    height=440,
                     sanitize_html=True,
                     buttons=["copy", "copy_all"],  # no "share": it posts to an outside site
                     render_markdown=True,
@@ -135,9 +135,10 @@ def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
                         elem_id="opedbot-question",
                         autofocus=True,
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="opedbot-send")
-                gr.Examples(EXAMPLES, inputs=[box], label="Try")
-                reset = gr.Button("New conversation", size="sm", elem_id="opedbot-reset")
+                    with gr.Column(scale=1, min_width=120):
+                        send = gr.Button("Ask", variant="primary", elem_id="opedbot-send")
+                        reset = gr.Button("New conversation", size="sm", elem_id="opedbot-reset")
+                examples = gr.Examples(EXAMPLES, inputs=[box], label="Try")
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### The op-ed")
                 source = gr.HTML("", elem_id="opedbot-source-panel")
@@ -146,6 +147,10 @@ def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
         app.load(lambda: (header(), default_source()), None, [head, source])
         box.submit(respond, [box, chatbot, session], outputs)
         send.click(respond, [box, chatbot, session], outputs)
+        # An example button asks its question (Gradio's Examples only fill the box).
+        if examples.load_input_event is not None:
+            examples.load_input_event.then(respond, [box, chatbot, session], outputs)
         chatbot.like(on_like, [session], None)
         reset.click(clear, None, outputs)
+        chatbot.clear(clear, None, outputs)  # the chat's own trash icon forgets the conversation too
     return app

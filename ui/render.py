@@ -123,6 +123,14 @@ JS = r"""
     }
     return false;
   };
+  // When an answer arrives, the source panel shows its first quote (scrolling the panel only,
+  // never the page, so a reader on a phone stays at the conversation).
+  const follow = () => {
+    const root = document.getElementById('opedbot-source');
+    const first = root && root.querySelector('mark.quote');
+    if (first) root.scrollTop = first.offsetTop - root.offsetTop - 24;
+  };
+  new MutationObserver(follow).observe(document.body, {childList: true, subtree: true});
   document.addEventListener('click', (e) => {
     const a = e.target.closest && e.target.closest('a[href*="#src-"]');
     if (!a) return;

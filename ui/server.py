@@ -283,6 +283,7 @@ def create_app(settings: Settings, bot: Bot | None = None, chat: bool = True, ho
         ssr_mode=False,
         pwa=False,
         mcp_server=False,
+        footer_links=[],  # no "Use via API · Built with Gradio · Settings"
     )
     return app, readiness
 
