@@ -14,6 +14,7 @@ import gradio as gr
 
 from bot.errors import OpedbotError
 from bot.feedback import FeedbackStore
+from bot.schema import Answer
 from bot.validation import parse_request
 from ui.render import answer_markdown, md_escape, source_html, stream_steps, user_markdown
 
@@ -36,6 +37,24 @@ def _history_for_bot(session: dict, max_turns: int) -> list[dict]:
         turns.append({"role": "user", "content": a["question"]})
         turns.append({"role": "assistant", "content": a["answer"]})
     return turns[-max_turns:] if max_turns else []
+
+
+def reply(readiness, question: str, session: dict) -> tuple[str, Answer | None]:
+    """The assistant's message for one question in a chat session (Markdown, everything from
+    the user or the op-ed escaped), and the answer when there is one. Never raises: bad input,
+    a server still loading and internal errors all become a message."""
+    if not readiness.ready.is_set():
+        return f"**Not ready yet** ({readiness.status()['step']}). Please ask again in a moment.", None
+    bot, settings = readiness.bot, readiness.bot.settings
+    try:
+        request = parse_request(question, _history_for_bot(session, settings.max_history_turns), settings)
+        answer = bot.ask(request)
+    except OpedbotError as exc:
+        return f"**Can't answer that:** {md_escape(str(exc))}", None
+    except Exception:  # never a traceback in the chat
+        log.exception("answering failed")
+        return "**Something went wrong answering that.** Please try again.", None
+    return answer_markdown(answer), answer
 
 
 def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
@@ -71,28 +90,15 @@ def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
             yield chat, session, gr.update(), ""
             return
         chat.append({"role": "user", "content": user_markdown(question)})
-        if not readiness.ready.is_set():
-            chat.append(
-                {"role": "assistant", "content": f"**Not ready yet** ({readiness.status()['step']}). Please ask again in a moment."}
-            )
-            yield chat, session, gr.update(), ""
-            return
-        try:
-            request = parse_request(question, _history_for_bot(session, settings.max_history_turns), settings)
-            answer = bot.ask(request)
-        except OpedbotError as exc:
-            chat.append({"role": "assistant", "content": f"**Can't answer that:** {md_escape(str(exc))}"})
-            yield chat, session, gr.update(), ""
-            return
-        except Exception:  # never a traceback in the chat
-            log.exception("answering failed")
-            chat.append({"role": "assistant", "content": "**Something went wrong answering that.** Please try again."})
+        text, answer = reply(readiness, question, session)
+        if answer is None:
+            chat.append({"role": "assistant", "content": text})
             yield chat, session, gr.update(), ""
             return
         session["answers"].append(answer.to_dict())
         chat.append({"role": "assistant", "content": ""})
         session["by_message"][len(chat) - 1] = len(session["answers"]) - 1
-        for step in stream_steps(answer_markdown(answer)):
+        for step in stream_steps(text):
             chat[-1] = {"role": "assistant", "content": step}
             yield chat, session, gr.update(), ""
         docs = bot.index.documents
