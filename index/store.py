@@ -163,11 +163,15 @@ class IndexStore:
             build_id = self.current_file.read_text("utf-8").strip()
         except FileNotFoundError:
             return None
-        manifest = self.builds_dir / build_id / "manifest.json"
+        manifest = self.builds_dir / build_id / "manifest.json" if build_id and "/" not in build_id and ".." not in build_id else None
         try:
-            return json.loads(manifest.read_text("utf-8"))
-        except (FileNotFoundError, ValueError):
-            raise IndexCorruptError(f"served build {build_id} has no readable manifest; run `opedbot index --force`") from None
+            data = json.loads(manifest.read_text("utf-8")) if manifest else None
+        except (OSError, ValueError):
+            data = None
+        fields = {"build_id": str, "content_hash": str, "chunks": int, "sentences": int}
+        if not isinstance(data, dict) or any(not isinstance(data.get(k), t) for k, t in fields.items()) or data["build_id"] != build_id:
+            raise IndexCorruptError(f"served build {build_id!r} has no readable manifest; run `opedbot index --force`")
+        return data
 
     def build(self, force: bool = False) -> BuildResult:
         """Index the registered documents, unless the served index already matches them."""

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from index.documents import load_document
-from index.errors import IndexMissingError, OpedbotError
+from index.errors import IndexCorruptError, IndexMissingError, OpedbotError
 from index.store import IndexStore
 
 pytestmark = pytest.mark.slow
@@ -125,3 +125,22 @@ def test_duplicate_ids_in_one_add_are_refused(tmp_path, embedder):
     with pytest.raises(OpedbotError, match="same document id"):
         IndexStore(tmp_path / "d", embedder, progress=None).add([load_document(a), load_document(b)])
     assert not (tmp_path / "d" / "CURRENT").exists()
+
+
+@pytest.mark.parametrize("manifest", ["[]", '{"build_id": 5}', "null", '"text"', "{}", "", "{not json"])
+def test_a_manifest_of_the_wrong_shape_is_reported_and_index_force_recovers(tmp_path, embedder, manifest):
+    store = IndexStore(tmp_path, embedder, progress=None)
+    build = store.build().build_id
+    (tmp_path / "builds" / build / "manifest.json").write_text(manifest, "utf-8")
+    with pytest.raises(IndexCorruptError, match="index --force"):
+        store.load()
+    r = store.build(force=True)
+    assert r.changed and store.load().build_id == r.build_id
+
+
+def test_current_pointing_outside_the_builds_is_corrupt_not_followed(tmp_path, embedder):
+    store = IndexStore(tmp_path, embedder, progress=None)
+    store.build()
+    (tmp_path / "CURRENT").write_text("../../etc", "utf-8")
+    with pytest.raises(IndexCorruptError):
+        store.load()
