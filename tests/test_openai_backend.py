@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -26,16 +23,10 @@ from bot.errors import ConfigError
 from bot.quotes import is_verbatim
 from bot.service import Bot
 from index.store import IndexStore
-from tests.conftest import ask
+from tests.conftest import ask, free_port, serving
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 1.5
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def stub_app() -> FastAPI:
@@ -80,16 +71,8 @@ def stub_app() -> FastAPI:
 
 @pytest.fixture(scope="module")
 def stub_url():
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(stub_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(10)
+    with serving(stub_app()) as port:
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 def _bot(session_data_dir, embedder, url, **kw) -> Bot:
@@ -139,7 +122,7 @@ def test_bad_replies_and_faults_fall_back_to_the_extractive_answer(stub_bot, que
 
 
 def test_an_unreachable_server_falls_back(session_data_dir, embedder):
-    bot = _bot(session_data_dir, embedder, f"http://127.0.0.1:{_port()}/v1")
+    bot = _bot(session_data_dir, embedder, f"http://127.0.0.1:{free_port()}/v1")
     a = ask(bot, "Who brokered the ceasefire talks?")
     assert a.answered and "Afghan Taliban" in a.quotes[0].text and "could not be reached" in a.fallback
 
@@ -154,7 +137,7 @@ def test_llama_cpp_server_with_smollm2(session_data_dir, embedder):
     if spec is None or importlib.util.find_spec("starlette_context") is None:
         pytest.skip("llama-cpp-python's server or SmolLM2 is not installed (make llm)")
     gguf = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    port = _port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
         stdout=subprocess.DEVNULL,

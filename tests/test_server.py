@@ -7,18 +7,17 @@ can look at the server while that step is running instead of racing it."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
-import uvicorn
 
 from bot.config import load_settings
 from bot.service import Bot
 from index.store import IndexStore
+from tests.conftest import serving
 from ui.server import create_app
 
 pytestmark = pytest.mark.slow
@@ -57,36 +56,33 @@ def test_serve_binds_first_and_readyz_reports_the_step(gate_on, step, data, sess
     settings = load_settings(data_dir=data_dir)
     store = GatedStore(data_dir, embedder, progress=None, gate_on=gate_on)
     app, readiness = create_app(settings, bot=Bot(settings, embedder=embedder, store=store), chat=False)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert server.started
-        assert _get(f"{base}/healthz") == (200, {"status": "alive"})
-        assert _get(f"{base}/readyz") == (503, {"status": "loading", "step": step})
-        status, body = _get(f"{base}/api/ask", {"question": "Who brokered the ceasefire talks?"})
-        assert status == 503 and body["step"] == step and step in body["error"]
+    with serving(app) as port:
+        try:
+            _check_steps(f"http://127.0.0.1:{port}", store, step)
+        finally:
+            store.gate.set()
 
-        store.gate.set()
-        deadline = time.monotonic() + 60
-        while (got := _get(f"{base}/readyz"))[0] != 200 and time.monotonic() < deadline:
-            assert got[1]["status"] == "loading", got  # never an error on the way
-            time.sleep(0.05)
-        status, body = got
-        assert status == 200 and body["status"] == "ready" and body["index"] == store.current_manifest()["build_id"]
-        status, body = _get(f"{base}/api/ask", {"question": "Who brokered the ceasefire talks?"})
-        assert status == 200 and "Afghan Taliban" in body["quotes"][0]["text"]
-    finally:
-        store.gate.set()
-        server.should_exit = True
-        thread.join(10)
+
+def _check_steps(base: str, store, step: str) -> None:
+    assert _get(f"{base}/healthz") == (200, {"status": "alive"})
+    # the loader reaches the gated step (through earlier ones: "loading model" before a build)
+    deadline = time.monotonic() + 30
+    while (got := _get(f"{base}/readyz"))[1].get("step") != step and time.monotonic() < deadline:
+        assert got[0] == 503 and got[1]["status"] == "loading", got
+        time.sleep(0.02)
+    assert got == (503, {"status": "loading", "step": step})
+    status, body = _get(f"{base}/api/ask", {"question": "Who brokered the ceasefire talks?"})
+    assert status == 503 and body["step"] == step and step in body["error"]
+
+    store.gate.set()
+    deadline = time.monotonic() + 60
+    while (got := _get(f"{base}/readyz"))[0] != 200 and time.monotonic() < deadline:
+        assert got[1]["status"] == "loading", got  # never an error on the way
+        time.sleep(0.05)
+    status, body = got
+    assert status == 200 and body["status"] == "ready" and body["index"] == store.current_manifest()["build_id"]
+    status, body = _get(f"{base}/api/ask", {"question": "Who brokered the ceasefire talks?"})
+    assert status == 200 and "Afghan Taliban" in body["quotes"][0]["text"]
 
 
 def test_a_failed_load_is_reported_not_hidden(tmp_path, embedder):

@@ -4,15 +4,12 @@ Gradio chat mounted) and on a real server on 127.0.0.1 for the Host check."""
 from __future__ import annotations
 
 import http.client
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from bot.config import load_settings
+from tests.conftest import serving
 from ui.guards import API_CSP, PAGE_CSP
 from ui.server import create_app
 
@@ -78,19 +75,6 @@ def test_docs_work_offline(client):
     assert client.get("/redoc").status_code != 200 or "redoc" not in client.get("/redoc").text.lower()
 
 
-def _serve(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return server, thread, port
-
-
 def _status(port: int, path: str, host: str, method: str = "GET") -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request(
@@ -105,14 +89,10 @@ def _status(port: int, path: str, host: str, method: str = "GET") -> int:
 
 
 def test_other_host_names_are_refused_dns_rebinding(app):
-    server, thread, port = _serve(app)
-    try:
+    with serving(app) as port:
         for path, method in (("/", "GET"), ("/docs", "GET"), ("/healthz", "GET"), ("/api/ask", "POST"), ("/gradio_api/info", "GET")):
             assert _status(port, path, "evil.example", method) == 400, path
             assert _status(port, path, f"evil.example:{port}", method) == 400, path
         for host in (f"127.0.0.1:{port}", f"localhost:{port}", "opedbot.example"):  # the last from OPEDBOT_ALLOWED_HOSTS
             assert _status(port, "/healthz", host) == 200, host
         assert _status(port, "/api/ask", f"localhost:{port}", "POST") == 200
-    finally:
-        server.should_exit = True
-        thread.join(10)
