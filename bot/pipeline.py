@@ -54,7 +54,7 @@ def prepare(turn: Turn, parts: Parts) -> Turn:
 def retrieve(turn: Turn, parts: Parts) -> Turn:
     t = time.perf_counter()
     if turn.query != turn.text:  # a follow-up: its own words count beside the joined query
-        turn.vector, own_vector = parts.embedder.encode([turn.query, turn.text])
+        turn.vector, own_vector = parts.embedder.encode_queries([turn.query, turn.text])
         turn.own = (turn.text, own_vector)
     else:
         turn.vector = parts.embedder.encode_one(turn.query)

@@ -8,7 +8,10 @@ own rescoring.
 
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -47,11 +50,50 @@ def _load_model(path: str):
         return _loaded[path]
 
 
+class _Batcher:
+    """Micro-batching of query embeddings: concurrent callers hand their texts to one worker
+    thread, which encodes whatever has queued up in one model call. A lone question waits for
+    nothing (the worker takes it at once); under load, twenty questions cost one batch instead of
+    twenty forward passes fighting over two cores."""
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], max_batch: int = 64) -> None:
+        self._encode, self._max = encode, max_batch
+        self._queue: queue.Queue = queue.Queue()
+        threading.Thread(target=self._loop, name="opedbot-embed", daemon=True).start()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        futures = []
+        for text in texts:
+            future: Future = Future()
+            self._queue.put((text, future))
+            futures.append(future)
+        return np.stack([f.result() for f in futures])
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self._max:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                vectors = self._encode([text for text, _ in batch])
+            except Exception as exc:  # every waiting caller gets the error, none hangs
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for (_, future), vector in zip(batch, vectors):
+                future.set_result(vector)
+
+
 class MiniLMEmbeddings(Embeddings):
     def __init__(self, model_path: str | None = None, batch_size: int = 32) -> None:
         self.model_path = model_path
         self.batch_size = batch_size
         self._model = None
+        self._batcher: _Batcher | None = None
+        self._batcher_lock = threading.Lock()
 
     @property
     def model(self):
@@ -72,7 +114,15 @@ class MiniLMEmbeddings(Embeddings):
         return np.asarray(vecs, dtype=np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        return self.encode_queries([text])[0]
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors for questions, micro-batched with those of concurrent callers."""
+        if self._batcher is None:
+            with self._batcher_lock:
+                if self._batcher is None:
+                    self._batcher = _Batcher(self.encode)
+        return self._batcher.encode(texts)
 
     # LangChain Embeddings interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
