@@ -70,7 +70,7 @@ def run_bench(settings: Settings, files: list[Path] | None, repeat: int = 1) -> 
                 bot.ask(parse_request(q, None, settings))
                 answer_ms.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
-                embedder.encode_one(q)
+                embedder.encode([q])  # the model call itself, no batching thread
                 embed_ms.append((time.perf_counter() - t) * 1000)
 
     fig = {
@@ -118,9 +118,10 @@ def _local_model_start(index, settings) -> dict:
     return {"llm_load_s": load_s, "llm_prefix_from_disk_s": time.perf_counter() - t}
 
 
-def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0) -> dict:
+def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0, load: bool = False) -> dict:
     """Start ``opedbot serve`` on 127.0.0.1 with the existing index, time it to /readyz 200,
-    then time POST /api/ask over the distinct questions from one client."""
+    then time POST /api/ask over the distinct questions from one client; with ``load``, also
+    throughput at 1, 5, 20, 50 and 100 concurrent connections (``bot.evaluation.load``)."""
     import json
     import os
     import socket
@@ -161,6 +162,10 @@ def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0) 
             with urllib.request.urlopen(req, timeout=30) as r:
                 r.read()
             latencies.append((time.perf_counter() - t) * 1000)
+        if load:
+            from bot.evaluation.load import run_load
+
+            load_rows = run_load(base, questions)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -169,6 +174,7 @@ def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0) 
         "rest_p50_ms": percentile(latencies, 0.5),
         "rest_p95_ms": percentile(latencies, 0.95),
         "serve_to_ready_s": ready_s,
+        "load": load_rows if load else [],
     }
     print(
         f"REST POST /api/ask   p50 {fig['rest_p50_ms']:7.2f} ms   p95 {fig['rest_p95_ms']:7.2f} ms   ({fig['questions']} distinct questions, one client)"

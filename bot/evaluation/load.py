@@ -1,0 +1,70 @@
+"""A bounded load generator for ``opedbot bench --load``: N concurrent clients on 127.0.0.1 post
+distinct questions to ``/api/ask`` for a fixed time (and at most a fixed number of requests),
+and the figures are printed, never asserted: throughput, latency percentiles, errors.
+
+It only ever targets the loopback address it is given; the loops stop by themselves."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import urlparse
+
+from bot.evaluation.metrics import percentile
+
+
+async def _client(client, url: str, questions: list[str], start: int, stop_at: float, budget: list[int], out: dict) -> None:
+    i = start
+    while time.perf_counter() < stop_at and budget[0] > 0:
+        budget[0] -= 1
+        q = questions[i % len(questions)]
+        i += 7
+        t = time.perf_counter()
+        try:
+            r = await client.post(url, json={"question": q}, timeout=30)
+            (out["ok"] if r.status_code == 200 else out["rejected"] if r.status_code in (429, 503) else out["errors"]).append(
+                (time.perf_counter() - t) * 1000
+            )
+        except Exception:
+            out["errors"].append((time.perf_counter() - t) * 1000)
+
+
+async def _run(base: str, questions: list[str], connections: int, seconds: float, max_requests: int) -> dict:
+    import httpx
+
+    host = urlparse(base).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"the load generator only targets this machine, not {host}")
+    out: dict[str, list[float]] = {"ok": [], "rejected": [], "errors": []}
+    budget = [max_requests]
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits) as client:
+        t0 = time.perf_counter()
+        stop_at = t0 + seconds
+        await asyncio.gather(*(_client(client, f"{base}/api/ask", questions, k, stop_at, budget, out) for k in range(connections)))
+        elapsed = time.perf_counter() - t0
+    ok = out["ok"]
+    return {
+        "connections": connections,
+        "answers_per_s": len(ok) / elapsed,
+        "p50_ms": percentile(ok, 0.5) if ok else None,
+        "p95_ms": percentile(ok, 0.95) if ok else None,
+        "ok": len(ok),
+        "rejected": len(out["rejected"]),
+        "errors": len(out["errors"]),
+    }
+
+
+def run_load(base: str, questions: list[str], levels=(1, 5, 20, 50, 100), seconds: float = 8.0, max_requests: int = 5000) -> list[dict]:
+    rows = []
+    for n in levels:
+        row = asyncio.run(_run(base, questions, n, seconds, max_requests))
+        rows.append(row)
+        p50 = f"{row['p50_ms']:7.1f}" if row["p50_ms"] is not None else "      -"
+        p95 = f"{row['p95_ms']:7.1f}" if row["p95_ms"] is not None else "      -"
+        print(
+            f"load {n:>3} connections: {row['answers_per_s']:7.1f} answers/s   p50 {p50} ms   p95 {p95} ms"
+            f"   ok {row['ok']}  rejected {row['rejected']}  errors {row['errors']}",
+            flush=True,
+        )
+    return rows
