@@ -96,3 +96,41 @@ def test_other_host_names_are_refused_dns_rebinding(app):
         for host in (f"127.0.0.1:{port}", f"localhost:{port}", "opedbot.example"):  # the last from OPEDBOT_ALLOWED_HOSTS
             assert _status(port, "/healthz", host) == 200, host
         assert _status(port, "/api/ask", f"localhost:{port}", "POST") == 200
+
+
+def test_past_the_in_flight_limit_questions_get_503_with_retry_after(bot, session_data_dir, monkeypatch):
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    app, readiness = create_app(load_settings(data_dir=session_data_dir, max_in_flight=2), bot=bot, chat=False)
+    assert readiness.ready.wait(60)
+    real_ask = bot.ask
+
+    def slow_ask(request):
+        time.sleep(0.5)
+        return real_ask(request)
+
+    monkeypatch.setattr(bot, "ask", slow_ask)
+
+    def post(port):
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/ask",
+            data=json.dumps({"question": "What is NACTA?"}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, None
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Retry-After")
+
+    with serving(app) as port:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            results = list(pool.map(lambda _: post(port), range(6)))
+        assert sorted(s for s, _ in results).count(200) >= 2
+        busy = [(s, ra) for s, ra in results if s != 200]
+        assert busy and all(s == 503 and ra == "1" for s, ra in busy), results
+        assert post(port) == (200, None)  # the next question is answered

@@ -69,6 +69,28 @@ class SecurityHeaders:
         return await self.app(scope, receive, with_headers)
 
 
+class InFlightLimit:
+    """ASGI middleware: at most ``limit`` questions (``POST /api/ask*``) in flight; past that a
+    request gets 503 with ``Retry-After`` at once instead of joining a queue that only grows, so
+    under overload the latency of the answers that are served stays bounded. 0 turns it off."""
+
+    def __init__(self, app, limit: int = 32, prefix: str = "/api/ask") -> None:
+        self.app, self.limit, self.prefix = app, limit, prefix
+        self.in_flight = 0
+
+    async def __call__(self, scope, receive, send):
+        if self.limit <= 0 or scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(self.prefix):
+            return await self.app(scope, receive, send)
+        if self.in_flight >= self.limit:
+            busy = error(503, "the server is busy; try again in a moment", headers={"Retry-After": "1"})
+            return await busy(scope, receive, send)
+        self.in_flight += 1  # one event loop: no lock needed between the check and the count
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
 class BodyLimit:
     """ASGI middleware: refuse API bodies over a size limit (413) before the app sees them. A
     declared Content-Length is checked at once; a body without one (chunked) is read here up to

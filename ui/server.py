@@ -39,7 +39,7 @@ from bot.feedback import FeedbackStore
 from bot.service import Bot
 from bot.validation import parse_request
 from ui.apidocs import api_page
-from ui.guards import BodyLimit, SecurityHeaders, allowed_hosts, error
+from ui.guards import BodyLimit, InFlightLimit, SecurityHeaders, allowed_hosts, error
 
 log = logging.getLogger("opedbot.server")
 
@@ -259,6 +259,7 @@ def create_app(settings: Settings, bot: Bot | None = None, chat: bool = True, ho
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
     app.add_middleware(BodyLimit)
+    app.add_middleware(InFlightLimit, limit=settings.max_in_flight)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, settings.allowed_hosts))
     app.add_middleware(SecurityHeaders)
     add_routes(app, readiness)
