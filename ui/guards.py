@@ -74,7 +74,7 @@ class InFlightLimit:
     request gets 503 with ``Retry-After`` at once instead of joining a queue that only grows, so
     under overload the latency of the answers that are served stays bounded. 0 turns it off."""
 
-    def __init__(self, app, limit: int = 32, prefix: str = "/api/ask") -> None:
+    def __init__(self, app, limit: int = 0, prefix: str = "/api/ask") -> None:
         self.app, self.limit, self.prefix = app, limit, prefix
         self.in_flight = 0
 

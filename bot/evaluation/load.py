@@ -1,6 +1,7 @@
 """A bounded load generator for ``opedbot bench --load``: N concurrent clients on 127.0.0.1 post
 distinct questions to ``/api/ask`` for a fixed time (and at most a fixed number of requests),
-and the figures are printed, never asserted: throughput, latency percentiles, errors.
+and the figures are printed, never asserted: throughput, latency percentiles, errors. A client
+told 503/429 waits its ``Retry-After`` before asking again, as a polite client would.
 
 It only ever targets the loopback address it is given; the loops stop by themselves."""
 
@@ -22,11 +23,15 @@ async def _client(client, url: str, questions: list[str], start: int, stop_at: f
         t = time.perf_counter()
         try:
             r = await client.post(url, json={"question": q}, timeout=30)
-            (out["ok"] if r.status_code == 200 else out["rejected"] if r.status_code in (429, 503) else out["errors"]).append(
-                (time.perf_counter() - t) * 1000
-            )
         except Exception:
             out["errors"].append((time.perf_counter() - t) * 1000)
+            continue
+        ms = (time.perf_counter() - t) * 1000
+        if r.status_code in (429, 503):  # a polite client waits as told before asking again
+            out["rejected"].append(ms)
+            await asyncio.sleep(min(5.0, float(r.headers.get("retry-after", "1") or 1)))
+        else:
+            (out["ok"] if r.status_code == 200 else out["errors"]).append(ms)
 
 
 async def _run(base: str, questions: list[str], connections: int, seconds: float, max_requests: int) -> dict:
