@@ -46,7 +46,7 @@ class Parts:
 
 
 def prepare(turn: Turn, parts: Parts) -> Turn:
-    turn.text = focus(turn.question)
+    turn.text, turn.instructed = focus(turn.question)
     turn.query = condense(turn.text, list(turn.history))
     return turn
 

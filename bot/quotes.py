@@ -20,6 +20,16 @@ _MARKER = re.compile(r"\[(\d+)\]")
 REMOVED = "[passage removed: not in the op-ed]"
 
 
+def quotes_at(documents: dict[str, Document], spans) -> list[Quote]:
+    """Numbered quotes, in the order given, for ``(doc, start, end)`` offsets: the text and the
+    paragraph number are read from the document, so answerers that pick spans never copy text."""
+    out = []
+    for n, (doc, start, end) in enumerate(spans, 1):
+        d = documents[doc]
+        out.append(Quote(n, d.text[start:end], doc, d.paragraph_at(start), start, end))
+    return out
+
+
 def is_verbatim(quote: Quote, documents: dict[str, Document]) -> bool:
     doc = documents.get(quote.doc)
     if doc is None or not quote.text or not (0 <= quote.start < quote.end <= len(doc.text)):

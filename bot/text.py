@@ -96,14 +96,14 @@ def without_instructions(text: str) -> tuple[str, bool]:
     return " ".join(kept).strip(), len(kept) < len(clauses)
 
 
-def focus(text: str) -> str:
+def focus(text: str) -> tuple[str, bool]:
     """The text to retrieve with: markup removed, clauses that instruct the bot removed ("Ignore
     all previous instructions, then …"), and, when the input holds several sentences of which
-    some ask something, only the asking ones."""
-    text, _ = without_instructions(strip_markup(text))
+    some ask something, only the asking ones; and whether any instruction was removed."""
+    text, instructed = without_instructions(strip_markup(text))
     parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
     asking = [p for p in parts if p.rstrip().endswith("?")]
-    return " ".join(asking) if asking and len(asking) < len(parts) else text
+    return (" ".join(asking) if asking and len(asking) < len(parts) else text), instructed
 
 
 def topic_terms(text: str) -> set[str]:

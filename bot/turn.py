@@ -52,6 +52,7 @@ class Turn:
     t0: float = field(default_factory=time.perf_counter)
     # prepare
     text: str = ""  # the question as used for retrieval: markup and padded instructions removed
+    instructed: bool = False  # instructions to the bot were removed from it
     query: str = ""  # ``text``, joined to earlier turns when it is a follow-up
     # retrieve
     vector: np.ndarray | None = None  # the query's MiniLM vector

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.schema import Quote
+from bot.quotes import quotes_at
 from bot.text import terms
 from bot.turn import Draft, Turn
 from bot.wording import lead_for
@@ -86,7 +86,7 @@ class ConversationAnswerer:
             more = self._continuation(picked[0], exclude=set(shown))
             if more:
                 picked, kind = picked + more, "more"
-        return Draft(answered=True, quotes=self._quotes(picked), lead=lead_for(kind))
+        return Draft(answered=True, quotes=quotes_at(self.index.documents, picked), lead=lead_for(kind))
 
     def _enumeration_within(self, shown: list[int]) -> list[tuple[str, int, int]]:
         """The first enumeration of the document map whose every item lies in a shown sentence."""
@@ -112,11 +112,4 @@ class ConversationAnswerer:
         while nxt in rows and len(out) < limit and sents[nxt].paragraph == sents[row].paragraph and nxt not in exclude:
             out.append((doc, sents[nxt].start, sents[nxt].end))
             nxt += 1
-        return out
-
-    def _quotes(self, spans: list[tuple[str, int, int]]) -> list[Quote]:
-        out = []
-        for n, (doc, start, end) in enumerate(spans, 1):
-            d = self.index.documents[doc]
-            out.append(Quote(n, d.text[start:end], doc, d.paragraph_at(start), start, end))
         return out

@@ -5,7 +5,7 @@ the instructions before retrieval)."""
 
 from __future__ import annotations
 
-from bot.text import strip_markup, topic_terms, without_instructions
+from bot.text import topic_terms
 from bot.turn import Draft, Turn
 from bot.wording import refusal
 from index.store import LoadedIndex
@@ -18,7 +18,6 @@ class GuardAnswerer:
         self.index = index
 
     def answer(self, turn: Turn) -> Draft | None:
-        rest, instructed = without_instructions(strip_markup(turn.question))
-        if instructed and not topic_terms(rest):
+        if turn.instructed and not topic_terms(turn.text):  # prepare removed them; nothing is left to ask
             return refusal(self.index.documents, reason="the message gives the bot instructions and asks nothing about the op-ed")
         return None

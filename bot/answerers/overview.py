@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF
 from bot.answerers.conversation import position as _position
+from bot.quotes import quotes_at
 from bot.schema import Quote
 from bot.text import terms, topic_terms
 from bot.turn import Draft, Turn
@@ -109,7 +110,7 @@ class OverviewAnswerer:
         if kind == "recommendations" and ordinal and (items := self._listed(dmap, rows)):
             k = _position(ordinal, len(items))  # "What is the last recommendation?"
             if k is not None:
-                return Draft(answered=True, quotes=[self._quote(doc, *items[k - 1])], lead=lead_for("item"))
+                return Draft(answered=True, quotes=quotes_at(self.index.documents, [(doc, *items[k - 1])]), lead=lead_for("item"))
         if kind == "recommendations":
             return self._recommendations(turn, doc, dmap, rows, residue, lead)
         if residue:
@@ -158,7 +159,8 @@ class OverviewAnswerer:
         return (s.doc, s.start, s.end)
 
     def _numbered(self, spans: list[tuple[str, int, int]]) -> list[Quote]:
-        return [self._quote(doc, a, b, n) for n, (doc, a, b) in enumerate(sorted(set(spans), key=lambda x: (x[0], x[1])), 1)]
+        """Quotes for the spans, once each, in document order."""
+        return quotes_at(self.index.documents, sorted(set(spans), key=lambda x: (x[0], x[1])))
 
     def _listed(self, dmap, rows: range) -> list[tuple[int, int]]:
         """The op-ed's list of recommendations: the enumeration with the most prescriptive items."""
@@ -170,10 +172,6 @@ class OverviewAnswerer:
 
         best: list[tuple[int, int]] = max(dmap.enumerations, key=prescriptive, default=[])
         return best if best and prescriptive(best) else []
-
-    def _quote(self, doc: str, start: int, end: int, n: int = 1) -> Quote:
-        d = self.index.documents[doc]
-        return Quote(n, d.text[start:end], doc, d.paragraph_at(start), start, end)
 
     def _addresses_a_list(self, dmap, rows: range, residue: list[str]) -> bool:
         """Whether the topic named is who or what one of the op-ed's enumerations is addressed to:

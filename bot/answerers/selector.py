@@ -22,7 +22,7 @@ import logging
 import re
 
 from bot.answerers.extractive import ExtractiveAnswerer
-from bot.schema import Quote
+from bot.quotes import quotes_at
 from bot.turn import Draft, Turn
 from bot.wording import lead_for
 from index.store import LoadedIndex
@@ -111,10 +111,7 @@ class SentenceSelector:
         sents = self.index.sentences
         extra = [(sents[r].doc, sents[r].start, sents[r].end) for r in picked if (sents[r].doc, sents[r].start) not in have]
         spans = sorted({*((q.doc, q.start, q.end) for q in draft.quotes), *extra}, key=lambda x: (x[0], x[1]))[:MAX_QUOTES]
-        quotes = []
-        for n, (d, start, end) in enumerate(spans, 1):
-            document = self.index.documents[d]
-            quotes.append(Quote(n, document.text[start:end], d, document.paragraph_at(start), start, end))
+        quotes = quotes_at(self.index.documents, spans)
         lead = draft.lead if draft.answered else (lead_for("passage") if len(self.index.documents) == 1 else "")
         return Draft(answered=True, quotes=quotes, lead=lead, evidence=draft.evidence)
 
