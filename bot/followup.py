@@ -3,7 +3,9 @@
 "Who brokered them?" means nothing to a retriever; joined to the previous question ("What
 happened to the ceasefire talks?") it finds the right passage. We join only when the question
 points back (a pronoun, a leading "and"/"why", or too few content words to stand alone), so a
-self-contained new question is not polluted by an old topic. No model is involved: the
+self-contained new question is not polluted by an old topic. A question with no words of its own
+("Why?", "How so?") is about what was just said: it is joined to the previous answer, not to the
+previous question (which may itself be "What is the second one?"). No model is involved: the
 extractive default has none, and generative backends get the same rewrite.
 """
 
@@ -28,10 +30,20 @@ def needs_context(question: str) -> bool:
     return bool(_PRONOUN.search(question)) or own < 2 or (own < 3 and bool(_LEADS_ON.search(question)))
 
 
+def is_bare(question: str) -> bool:
+    """A follow-up with no content word at all ("Why?", "How so?", "Really?")."""
+    return not terms(question)
+
+
 def condense(question: str, history: list[dict] | None) -> str:
-    """The text to retrieve with: the question, prefixed by the last user turn when it points back."""
+    """The text to retrieve with: the question, prefixed by the last user turn when it points
+    back, or by the last answer when it has no words of its own."""
     if not history or not needs_context(question):
         return question
+    if is_bare(question):
+        answer = next((t["content"] for t in reversed(history) if t.get("role") == "assistant"), None)
+        if answer:
+            return f"{answer} {question}"
     context: list[str] = []
     for turn in reversed(history):
         if turn.get("role") == "user":

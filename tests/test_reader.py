@@ -136,6 +136,29 @@ def test_follow_ups_point_into_the_list_shown(bot):
     assert [q.text[:6] for q in third.quotes] == ["Third,"]
 
 
+def test_a_bare_why_asks_about_the_answer_just_given(bot):
+    """ "Why?" after "What is the second one?" is about the second recommendation, not about the
+    list question two turns back; and it wants what lies behind it, not the same quote again."""
+    listed = ask(bot, "What does the op-ed recommend?")
+    history = [{"role": "user", "content": listed.question}, {"role": "assistant", "content": listed.answer}]
+    second = ask(bot, "What is the second one?", history)
+    history += [{"role": "user", "content": second.question}, {"role": "assistant", "content": second.answer}]
+    why = ask(bot, "Why?", history)
+    assert why.answered, why.reason
+    assert second.quotes[0].text not in {q.text for q in why.quotes}
+    # a reason that bears on coordination between the province and the Centre
+    assert any(w in q.text for q in why.quotes for w in ("federal", "Centre", "intelligence", "operational")), why.answer
+
+
+def test_a_follow_up_moves_on_from_what_was_shown(bot):
+    """A follow-up that points back ("that plan") ranks the sentences the reader has just seen
+    lower and the one where the op-ed goes on higher."""
+    first = ask(bot, "Who brokered the ceasefire talks?")
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.answer}]
+    then = ask(bot, "How did those talks end?", history)
+    assert then.answered and "collapsed" in then.quotes[0].text
+
+
 def test_examples_answer_the_same_in_any_conversation_state(bot):
     history = [
         {"role": "user", "content": "What is NACTA?"},
