@@ -9,7 +9,10 @@ answerer measures and hands over as ``Evidence``:
   question about something the op-ed never names ("the chief minister", "casualty figures") has
   words the document lacks, while a paraphrase keeps most of its words or scores high on meaning;
 * answer type: "how many" wants a number, "when" a time expression; passages without one do
-  not answer, however close they are.
+  not answer, however close they are;
+* focus: the thing a question asks for by name ("Who is the *chief minister*", "How many
+  *people*", "What is the *population* of …"). Below the strong bar, a document that never names
+  it does not answer, however many of the other words it knows ("… of Khyber Pakhtunkhwa").
 
 ``decide`` is a pure function of the evidence and the ``Bars``, so it can be tested, tuned and
 replaced on its own. It returns the reason for refusing, or None to answer.
@@ -18,7 +21,7 @@ replaced on its own. It returns the reason for refusing, or None to answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 QUANTITY_Q = re.compile(
     r"\bhow (many|much)\b|\bwhat (number|percentage|share|proportion|amount)\b|"
@@ -37,6 +40,28 @@ TIME = re.compile(
     re.I,
 )
 _GIVES = {"number": NUMBER, "time": TIME}
+
+# Questions that ask for a thing by name: "who is/was the X", "how many/much X", "what/which is
+# the X of …". The X ends at the first function word or the end of the question. "Which X …"
+# is left out: its X is usually a category ("which country") whose members the op-ed names.
+FOCUS_Q = re.compile(
+    r"^\s*(?:who\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?|how\s+(?:many|much)\s+|"
+    r"(?:what|which)\s+(?:is|are|was|were)\s+the\s+(?=(?:[\w’'-]+\s+){1,3}of\b))"
+    r"((?:[\w’'-]+\s*?){1,3}?)"
+    r"(?=\s+(?:of|in|for|did|does|do|is|are|was|were|has|have|had|that|who|to|on|at|by|from|with|about|according|can|could|would|will|should)\b|\s*[?.!]|\s*$)",
+    re.I,
+)
+# Words that qualify the thing asked for rather than name it ("the *current* chief minister").
+QUALIFIERS = frozenset(
+    """current exact total actual precise specific official real first last new old recent
+    name names number numbers amount percentage share proportion date year years time""".split()
+)
+
+
+def focus_words(question: str) -> list[str]:
+    """The words naming what a question asks for by name, when it asks for one ([] otherwise)."""
+    m = FOCUS_Q.match(question)
+    return re.findall(r"[A-Za-z]+", m.group(1).lower()) if m else []
 
 
 def wanted_kind(question: str) -> str | None:
@@ -72,6 +97,7 @@ class Evidence:
     n_terms: int
     wants: str | None
     has_wanted: bool
+    unknown_focus: list[str] = field(default_factory=list)  # focus words the document never uses
 
 
 def decide(ev: Evidence, bars: Bars = Bars()) -> str | None:
@@ -88,6 +114,8 @@ def decide(ev: Evidence, bars: Bars = Bars()) -> str | None:
         return None
     if ev.best_cosine < bars.weak:
         return f"best passage too far (cosine {ev.best_cosine:.2f} < {bars.weak})"
+    if ev.unknown_focus:
+        return f"asks about {' '.join(ev.unknown_focus)}, which the op-ed never mentions"
     if ev.known_share < bars.min_known:
         return f"the op-ed never mentions: {', '.join(ev.unknown_terms)}"
     return None

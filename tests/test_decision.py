@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answerers.extractive import ExtractiveAnswerer, Ranking, Scored
-from bot.decision import Bars, Evidence, decide, gives, wanted_kind
+from bot.decision import Bars, Evidence, decide, focus_words, gives, wanted_kind
 
 B = Bars()
 
@@ -45,6 +45,34 @@ def test_one_sentence_holding_every_content_word_answers_even_when_cosine_is_low
 def test_a_passage_without_the_kind_of_answer_asked_for_refuses_first():
     reason = decide(ev(cosine=0.9, overlap=1.0, wants="number", has=False))
     assert reason == "asks for a number; the closest passages give none"
+
+
+def test_a_thing_asked_for_by_name_that_the_document_never_names_refuses():
+    middle = (B.weak + B.strong) / 2
+    near = ev(cosine=middle, overlap=0.8, known=1.0)
+    near.unknown_focus = ["chief", "minister"]
+    assert decide(near) == "asks about chief minister, which the op-ed never mentions"
+    # close in meaning, or one sentence holding every word of the question, outweighs it
+    near.best_cosine = B.strong
+    assert decide(near) is None
+    near.best_cosine, near.best_overlap = middle, 1.0
+    assert decide(near) is None
+
+
+@pytest.mark.parametrize(
+    "question,focus",
+    [
+        ("Who is the current chief minister of Khyber Pakhtunkhwa?", ["current", "chief", "minister"]),
+        ("How many people were killed in militant attacks?", ["people"]),
+        ("How much money has the government allocated?", ["money"]),
+        ("What is the population of Varunapuri?", ["population"]),
+        ("Who brokered the ceasefire talks?", []),  # asks who, names no thing
+        ("Which country must Pakistan improve relations with?", []),  # a category: left out
+        ("What does the op-ed say about NACTA?", []),
+    ],
+)
+def test_focus_words(question, focus):
+    assert focus_words(question) == focus
 
 
 def test_bars_are_parameters():

@@ -150,6 +150,14 @@ def test_a_bare_why_asks_about_the_answer_just_given(bot):
     assert any(w in q.text for q in why.quotes for w in ("federal", "Centre", "intelligence", "operational")), why.answer
 
 
+def test_a_named_thing_the_op_ed_never_names_is_refused_however_close_the_rest(bot):
+    a = ask(bot, "Who is the current chief minister of Khyber Pakhtunkhwa?")
+    assert not a.answered and "chief minister" in a.reason
+    a = ask(bot, "Who is the head of NACTA?")
+    assert not a.answered and "head" in a.reason
+    assert ask(bot, "Which country does the op-ed say Pakistan must improve relations with?").answered
+
+
 def test_a_follow_up_moves_on_from_what_was_shown(bot):
     """A follow-up that points back ("that plan") ranks the sentences the reader has just seen
     lower and the one where the op-ed goes on higher."""

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answerers.conversation import shown_sentences
-from bot.decision import Bars, Evidence, decide, gives, wanted_kind
+from bot.decision import QUALIFIERS, Bars, Evidence, decide, focus_words, gives, wanted_kind
 from bot.followup import is_bare
 from bot.retrieval import Hit
 from bot.schema import Quote
-from bot.text import FRAME_WORDS, STOPWORDS, stem, terms, words
+from bot.text import FRAME_WORDS, STOPWORDS, stem, terms, topic_terms, words
 from bot.turn import Draft, Turn
 from bot.wording import lead_for, refusal
 from index.chunking import Span
@@ -180,6 +180,8 @@ class ExtractiveAnswerer:
         spelled = {stem(w): w for w in words(query)}
         unknown = [spelled.get(w, w) for w in unknown]
         wants = wanted_kind(question)
+        focus = [w for w in focus_words(question) if w not in QUALIFIERS]
+        unknown_focus = [spelled.get(w, w) for w in sorted(topic_terms(" ".join(focus))) if w not in self._vocab]
         return Evidence(
             best_cosine=max((s.query_cosine for s in ranked), default=0.0),
             best_overlap=max((s.overlap for s in ranked), default=0.0),
@@ -188,6 +190,7 @@ class ExtractiveAnswerer:
             n_terms=len(q_terms),
             wants=wants,
             has_wanted=any(gives(wants, s.span.text) for s in ranked[:3]) if wants else True,
+            unknown_focus=unknown_focus,
         )
 
     # -- selection
