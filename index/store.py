@@ -1,4 +1,4 @@
-"""The Chroma index on disk: built aside, swapped in whole, never modified once served.
+"""The Chroma index: built aside, swapped in whole, never modified once served.
 
 Layout of the data dir::
 
@@ -7,19 +7,20 @@ Layout of the data dir::
     CURRENT                  the name of the build being served (replaced atomically)
     .build.lock              held while a build runs
 
-A build writes into a fresh folder and writes ``manifest.json`` last; only then is ``CURRENT``
-replaced (``os.replace``), so a build that dies half-way leaves the previous index served and
-its own folder is swept by the next build. A build whose content hash (documents, chunker,
-model) equals the served one's does no work. Embeddings of unchanged chunks are copied from the
-served build rather than recomputed.
+With ``OPEDBOT_CHROMA_URL`` the builds and the pointer live on a Chroma server instead and only
+the document registry stays in the data dir (``index.vectordb`` holds both places).
+
+A build writes into a fresh place and writes ``manifest.json`` last; only then is ``CURRENT``
+replaced, so a build that dies half-way leaves the previous index served and its own remains
+are swept by the next build. A build whose content hash (documents, chunker, model) equals the
+served one's does no work. Embeddings of unchanged chunks are copied from the served build
+rather than recomputed. A served build is read whole into memory (vectors included) and
+searched there: readers never write to it, so a read-only data dir can be served.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import shutil
 import sys
 import time
 import uuid
@@ -27,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -37,9 +37,8 @@ from index.docmap import MAP_VERSION, DocMap, build_maps
 from index.documents import Document
 from index.embeddings import MODEL_ID, MiniLMEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, OpedbotError
+from index.vectordb import CHUNKS, SENTENCES, BuildPlace, LocalChroma, atomic_write
 
-CHUNKS = "chunks"
-SENTENCES = "sentences"
 FORMAT_VERSION = 2  # 2: a document map (docmap.json) in every build
 
 Progress = Callable[[str], None]
@@ -62,7 +61,8 @@ class BuildResult:
 
 @dataclass
 class LoadedIndex:
-    """A served build: documents, spans, and the Chroma collection of chunks."""
+    """A served build in memory: documents, spans and their vectors, document maps. ``path`` is
+    a local folder for caches derived from the build (e.g. a model's prefix state)."""
 
     build_id: str
     path: Path
@@ -70,7 +70,7 @@ class LoadedIndex:
     chunks: list[Span]
     sentences: list[Span]
     sentence_vectors: np.ndarray
-    chunk_collection: Any = field(repr=False)
+    chunk_vectors: np.ndarray = field(repr=False)
     maps: dict[str, DocMap] = field(default_factory=dict, repr=False)  # per document, see index.docmap
     _by_id: dict[str, Span] = field(init=False, repr=False)
 
@@ -89,31 +89,26 @@ class LoadedIndex:
         return self._rows.get(doc, range(0))
 
     def vector_search(self, query_vector: np.ndarray, k: int) -> list[tuple[Span, float]]:
-        """Top-k chunks by cosine similarity, from Chroma."""
+        """Top-k chunks by cosine similarity: an exact search over the vectors in memory (a
+        few thousand dot products take well under a millisecond; Chroma's HNSW query costs
+        more than that per call at this size, and would touch the store on every question)."""
         k = min(k, len(self.chunks))
         if k == 0:
             return []
-        res = self.chunk_collection.query(query_embeddings=[query_vector.tolist()], n_results=k, include=["distances"])
-        by_id = self._by_id
-        return [(by_id[i], 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0]) if i in by_id]
-
-
-def _span_meta(s: Span) -> dict:
-    return {"doc": s.doc, "paragraph": s.paragraph, "start": s.start, "end": s.end}
-
-
-def _chroma_client(path: Path):
-    import chromadb
-    from chromadb.config import Settings
-
-    return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False))
+        scores = self.chunk_vectors @ query_vector
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunks[i], float(scores[i])) for i in top]
 
 
 class IndexStore:
-    def __init__(self, data_dir: Path, embedder: MiniLMEmbeddings, progress: Progress | None = _stderr) -> None:
+    def __init__(
+        self, data_dir: Path, embedder: MiniLMEmbeddings, progress: Progress | None = _stderr, place: BuildPlace | None = None
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.embedder = embedder
         self.progress = progress or (lambda _msg: None)
+        self.place: BuildPlace = place or LocalChroma(self.data_dir)
 
     # ---- paths
     @property
@@ -149,7 +144,7 @@ class IndexStore:
         if not any(self.docs_dir.glob("*.json")):
             docs = [default_document(), *[d for d in docs if d.id != default_document().id]]
         for d in docs:
-            _atomic_write(self.docs_dir / f"{d.id}.json", json.dumps(d.to_dict(), ensure_ascii=False))
+            atomic_write(self.docs_dir / f"{d.id}.json", json.dumps(d.to_dict(), ensure_ascii=False))
 
     # ---- building
     def content_hash(self, docs: list[Document]) -> str:
@@ -159,14 +154,13 @@ class IndexStore:
         return h.hexdigest()
 
     def current_manifest(self) -> dict | None:
-        try:
-            build_id = self.current_file.read_text("utf-8").strip()
-        except FileNotFoundError:
+        build_id = self.place.current_id()
+        if build_id is None:
             return None
-        manifest = self.builds_dir / build_id / "manifest.json" if build_id and "/" not in build_id and ".." not in build_id else None
+        text = self.place.read_record(build_id, "manifest.json")
         try:
-            data = json.loads(manifest.read_text("utf-8")) if manifest else None
-        except (OSError, ValueError):
+            data = json.loads(text) if text else None
+        except ValueError:
             data = None
         fields = {"build_id": str, "content_hash": str, "chunks": int, "sentences": int}
         if not isinstance(data, dict) or any(not isinstance(data.get(k), t) for k, t in fields.items()) or data["build_id"] != build_id:
@@ -209,7 +203,7 @@ class IndexStore:
     def _build(self, docs: list[Document], register: list[Document], force: bool) -> BuildResult:
         t0 = time.perf_counter()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with _lock(self.data_dir / ".build.lock"):
+        with self.place.lock():
             chash = self.content_hash(docs)
             current = self._current_or_none()
             if current and current.get("content_hash") == chash and not force:
@@ -220,29 +214,17 @@ class IndexStore:
                 )
             self._sweep(keep={current["build_id"]} if current else set())
             build_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{chash[:8]}-{uuid.uuid4().hex[:6]}"
-            path = self.builds_dir / build_id
-            path.mkdir(parents=True)
             sentences = [s for d in docs for s in split_sentences(d)]
             chunks = [c for d in docs for c in chunk_document(d, [s for s in sentences if s.doc == d.id])]
             spans = chunks + sentences
             self.progress(f"indexing {len(docs)} document(s): {len(chunks)} chunks, {len(sentences)} sentences")
             vectors, embedded = self._embeddings_for(spans, current)
-            client = _chroma_client(path / "chroma")
-            for name, group, vecs in (
-                (CHUNKS, chunks, vectors[: len(chunks)]),
-                (SENTENCES, sentences, vectors[len(chunks) :]),
-            ):
-                col = client.create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
-                if group:
-                    col.add(
-                        ids=[s.id for s in group],
-                        documents=[s.text for s in group],
-                        metadatas=[_span_meta(s) for s in group],
-                        embeddings=vecs.tolist(),
-                    )
-            (path / "documents.json").write_text(json.dumps([d.to_dict() for d in docs], ensure_ascii=False), "utf-8")
+            place = self.place
+            place.write_collection(build_id, CHUNKS, chunks, vectors[: len(chunks)])
+            place.write_collection(build_id, SENTENCES, sentences, vectors[len(chunks) :])
+            place.write_record(build_id, "documents.json", json.dumps([d.to_dict() for d in docs], ensure_ascii=False))
             maps = build_maps(sorted(sentences, key=lambda s: (s.doc, s.start)), _rows_by_position(sentences, vectors[len(chunks) :]))
-            (path / "docmap.json").write_text(json.dumps({k: m.to_dict() for k, m in maps.items()}, ensure_ascii=False), "utf-8")
+            place.write_record(build_id, "docmap.json", json.dumps({k: m.to_dict() for k, m in maps.items()}, ensure_ascii=False))
             manifest = {
                 "build_id": build_id,
                 "format": FORMAT_VERSION,
@@ -254,10 +236,9 @@ class IndexStore:
                 "sentences": len(sentences),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
-            del client
-            _atomic_write(path / "manifest.json", json.dumps(manifest, indent=1))
+            place.write_record(build_id, "manifest.json", json.dumps(manifest, indent=1))
             self._register(register)
-            _atomic_write(self.current_file, build_id)
+            place.set_current(build_id)
             self._sweep(keep={build_id} | ({current["build_id"]} if current else set()))
             secs = time.perf_counter() - t0
             self.progress(f"built index {build_id} in {secs:.2f}s ({embedded} new embeddings)")
@@ -274,9 +255,8 @@ class IndexStore:
         known: dict[str, list[float]] = {}
         if current:
             try:
-                client = _chroma_client(self.builds_dir / current["build_id"] / "chroma")
                 for name in (CHUNKS, SENTENCES):
-                    got = client.get_collection(name).get(ids=[s.id for s in spans], include=["embeddings"])
+                    got = self.place.read_collection(current["build_id"], name, ids=[s.id for s in spans])
                     known.update(zip(got["ids"], got["embeddings"]))
             except Exception:  # an unreadable old build only costs us the reuse
                 known = {}
@@ -289,40 +269,33 @@ class IndexStore:
 
     def _sweep(self, keep: set[str]) -> None:
         """Remove builds not kept: interrupted ones and those older than the previous."""
-        if not self.builds_dir.is_dir():
-            return
-        for p in self.builds_dir.iterdir():
-            if p.name not in keep:
-                shutil.rmtree(p, ignore_errors=True)
+        for build_id in self.place.builds():
+            if build_id not in keep:
+                self.place.drop(build_id)
 
     # ---- loading
     def load(self) -> LoadedIndex:
         manifest = self.current_manifest()
         if manifest is None:
             raise IndexMissingError(f"no index in {self.data_dir}; build it with `opedbot index`")
-        path = self.builds_dir / manifest["build_id"]
+        build_id = manifest["build_id"]
         try:
-            docs = [Document.from_dict(d) for d in json.loads((path / "documents.json").read_text("utf-8"))]
-            client = _chroma_client(path / "chroma")
-            chunk_col = client.get_collection(CHUNKS)
-            chunks = _spans(chunk_col.get(include=["documents", "metadatas"]))
-            got = client.get_collection(SENTENCES).get(include=["documents", "metadatas", "embeddings"])
-        except OpedbotError:
-            raise
+            docs = [Document.from_dict(d) for d in json.loads(self.place.read_record(build_id, "documents.json") or "null")]
+            chunks, chunk_vectors = _ordered(self.place.read_collection(build_id, CHUNKS))
+            sentences, vectors = _ordered(self.place.read_collection(build_id, SENTENCES))
         except Exception as exc:
-            raise IndexCorruptError(f"index {manifest['build_id']} is unreadable ({exc}); run `opedbot index --force`") from None
-        sentences = _spans(got)
-        order = sorted(range(len(sentences)), key=lambda i: (sentences[i].doc, sentences[i].start))
-        sentences = [sentences[i] for i in order]
-        vectors = np.asarray(got["embeddings"], dtype=np.float32)[order] if order else np.zeros((0, 384), np.float32)
-        chunks.sort(key=lambda c: (c.doc, c.start))
-        try:
-            maps = {k: DocMap.from_dict(v) for k, v in json.loads((path / "docmap.json").read_text("utf-8")).items()}
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorruptError(f"index {build_id} is unreadable ({exc}); run `opedbot index --force`") from None
+        if len(chunks) != manifest["chunks"] or len(sentences) != manifest["sentences"]:
             raise IndexCorruptError(
-                f"index {manifest['build_id']} has no readable document map ({exc}); run `opedbot index --force`"
-            ) from None
-        return LoadedIndex(manifest["build_id"], path, {d.id: d for d in docs}, chunks, sentences, vectors, chunk_col, maps)
+                f"index {build_id} is incomplete ({len(chunks)} of {manifest['chunks']} chunks, "
+                f"{len(sentences)} of {manifest['sentences']} sentences); run `opedbot index --force`"
+            )
+        try:
+            maps = {k: DocMap.from_dict(v) for k, v in json.loads(self.place.read_record(build_id, "docmap.json") or "null").items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise IndexCorruptError(f"index {build_id} has no readable document map ({exc}); run `opedbot index --force`") from None
+        path = self.builds_dir / build_id
+        return LoadedIndex(build_id, path, {d.id: d for d in docs}, chunks, sentences, vectors, chunk_vectors, maps)
 
 
 def _rows_by_position(sentences: list[Span], vectors: np.ndarray) -> np.ndarray:
@@ -331,35 +304,15 @@ def _rows_by_position(sentences: list[Span], vectors: np.ndarray) -> np.ndarray:
     return vectors[order] if order else vectors
 
 
-def _spans(got: dict) -> list[Span]:
-    return [
+def _ordered(got: dict) -> tuple[list[Span], np.ndarray]:
+    """A collection's spans in (doc, start) order, with their unit vectors in the same order."""
+    spans = [
         Span(i, m["doc"], int(m["paragraph"]), int(m["start"]), int(m["end"]), t)
         for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])
     ]
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-class _lock:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self):
-        self.f = open(self.path, "w")
-        try:
-            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.f.close()
-            raise OpedbotError(f"another build is running in {self.path.parent}; try again when it ends") from None
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.f, fcntl.LOCK_UN)
-        self.f.close()
+    order = sorted(range(len(spans)), key=lambda i: (spans[i].doc, spans[i].start))
+    if not order:
+        return [], np.zeros((0, 384), np.float32)
+    vectors = np.asarray(got["embeddings"], dtype=np.float32)[order]
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return [spans[i] for i in order], vectors

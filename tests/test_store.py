@@ -60,7 +60,7 @@ def test_failed_build_leaves_previous_index_served(tmp_path, embedder, monkeypat
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("index.store._atomic_write", boom)
+    monkeypatch.setattr("index.vectordb.atomic_write", boom)
     with pytest.raises(RuntimeError):
         store.add([load_document(note)])
     monkeypatch.undo()
