@@ -153,12 +153,11 @@ def cmd_ask(args) -> int:
 
 
 def cmd_index(args) -> int:
+    from bot.service import open_store
     from index.documents import load_document
-    from index.embeddings import MiniLMEmbeddings
-    from index.store import IndexStore
 
     settings = settings_from(args)
-    store = IndexStore(settings.data_dir, MiniLMEmbeddings(settings.embedding_model))
+    store = open_store(settings)
     if args.index_command == "add":
         if (args.title or args.doc_id) and len(args.paths) > 1:
             raise InputError("--title and --id apply to one file; add the files one at a time")
@@ -173,11 +172,10 @@ def cmd_index(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from index.embeddings import MiniLMEmbeddings
-    from index.store import IndexStore
+    from bot.service import open_store
 
     settings = settings_from(args)  # reading the index needs no model
-    docs = list(IndexStore(settings.data_dir, MiniLMEmbeddings(settings.embedding_model)).load().documents.values())
+    docs = list(open_store(settings).load().documents.values())
     if args.json:
         rows = [{"id": d.id, "title": d.title, "date": d.date, "paragraphs": len(d.paragraphs), "chars": len(d.text)} for d in docs]
         print(json.dumps(rows, ensure_ascii=False, indent=2))

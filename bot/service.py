@@ -22,6 +22,8 @@ from bot.turn import Request
 from index.embeddings import MiniLMEmbeddings
 from index.errors import IndexMissingError
 from index.store import IndexStore, LoadedIndex
+from index.store import Progress as BuildProgress
+from index.vectordb import place_for
 
 Progress = Callable[[str], None]
 
@@ -30,13 +32,22 @@ def _quiet(_step: str) -> None:
     pass
 
 
+def open_store(settings: Settings, embedder: MiniLMEmbeddings | None = None, progress: BuildProgress | None = None) -> IndexStore:
+    """The index store the settings point at: the data dir, or the Chroma server of
+    ``OPEDBOT_CHROMA_URL`` (the document registry stays in the data dir either way)."""
+    embedder = embedder or MiniLMEmbeddings(settings.embedding_model)
+    place = place_for(settings.data_dir, settings.chroma_url)
+    return IndexStore(settings.data_dir, embedder, place=place, **({"progress": progress} if progress else {}))
+
+
 class Bot:
     def __init__(self, settings: Settings, embedder: MiniLMEmbeddings | None = None, store: IndexStore | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or MiniLMEmbeddings(settings.embedding_model)
-        self.store = store or IndexStore(settings.data_dir, self.embedder)
+        self.store = store or open_store(settings, self.embedder)
         answerers.factory(settings.backend)  # an unknown backend fails here, before any loading
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self._parts: pipeline.Parts | None = None
 
     def load(self, build_if_missing: bool = False, progress: Progress = _quiet) -> LoadedIndex:
@@ -80,10 +91,26 @@ class Bot:
     def index(self) -> LoadedIndex:
         return self.load()
 
+    def refresh(self) -> str | None:
+        """Swap to the served build when it is no longer the one loaded (``opedbot index add``
+        ran, here or against the same Chroma server); the new build's id, or None when nothing
+        changed. Questions already running finish on the build they started with; a build that
+        cannot be loaded leaves the current one answering."""
+        if self._parts is None:
+            return None
+        with self._refreshing:
+            current = self.store.place.current_id()
+            if current is None or current == self._parts.index.build_id:
+                return None
+            parts = self._build_parts(self.store.load())
+            self._parts = parts  # one reference swap: the next question runs on the new build
+            return parts.index.build_id
+
     def ask(self, request: Request) -> Answer:
         """Answer a request made by ``bot.validation.parse_request`` (the edges' one check)."""
         if not isinstance(request, Request):
             raise TypeError("Bot.ask takes a Request from bot.validation.parse_request")
         self.load()
-        assert self._parts is not None
-        return pipeline.run(self._parts, request)
+        parts = self._parts
+        assert parts is not None
+        return pipeline.run(parts, request)

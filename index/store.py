@@ -283,6 +283,10 @@ class IndexStore:
             docs = [Document.from_dict(d) for d in json.loads(self.place.read_record(build_id, "documents.json") or "null")]
             chunks, chunk_vectors = _ordered(self.place.read_collection(build_id, CHUNKS))
             sentences, vectors = _ordered(self.place.read_collection(build_id, SENTENCES))
+        except OpedbotError as exc:
+            if not isinstance(exc, IndexCorruptError):
+                raise  # e.g. the Chroma server is unreachable: not a reason to rebuild
+            raise IndexCorruptError(f"index {build_id} is unreadable ({exc}); run `opedbot index --force`") from None
         except Exception as exc:
             raise IndexCorruptError(f"index {build_id} is unreadable ({exc}); run `opedbot index --force`") from None
         if len(chunks) != manifest["chunks"] or len(sentences) != manifest["sentences"]:

@@ -34,7 +34,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from index.chunking import Span
-from index.errors import OpedbotError
+from index.errors import IndexCorruptError, OpedbotError
 
 CHUNKS = "chunks"
 SENTENCES = "sentences"
@@ -143,7 +143,7 @@ class LocalChroma:
     def read_collection(self, build_id: str, name: str, embeddings: bool = True, ids: list[str] | None = None) -> dict[str, Any]:
         path = self._path(build_id) / "chroma"
         if not (path / "chroma.sqlite3").is_file():  # Chroma would create an empty one
-            raise OpedbotError(f"build {build_id} has no Chroma files")
+            raise IndexCorruptError(f"build {build_id} has no Chroma files")
         include = ["documents", "metadatas", *(["embeddings"] if embeddings else [])]
         return self._client(build_id).get_collection(name).get(ids=ids, include=include)
 
@@ -176,19 +176,32 @@ class ChromaServer:
     def lock(self) -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
 
+    @contextlib.contextmanager
+    def _talking(self) -> Iterator[None]:
+        """Any failure of the server (gone, restarted, refusing) as an error naming it."""
+        try:
+            yield
+        except OpedbotError:
+            raise
+        except Exception as exc:
+            raise OpedbotError(f"the Chroma server at {self.url} failed: {exc}") from None
+
     def _name(self, build_id: str, part: str) -> str:
         return f"ob-{build_id}-{part}"
 
     def current_id(self) -> str | None:
-        got = self.client.get_or_create_collection(self.POINTER, embedding_function=None).get(ids=["current"], include=["metadatas"])
+        with self._talking():
+            got = self.client.get_or_create_collection(self.POINTER, embedding_function=None).get(ids=["current"], include=["metadatas"])
         return str(got["metadatas"][0]["build_id"]) if got["ids"] else None
 
     def set_current(self, build_id: str) -> None:
-        col = self.client.get_or_create_collection(self.POINTER, embedding_function=None)
-        col.upsert(ids=["current"], documents=[build_id], metadatas=[{"build_id": build_id}], embeddings=[[1.0]])
+        with self._talking():
+            col = self.client.get_or_create_collection(self.POINTER, embedding_function=None)
+            col.upsert(ids=["current"], documents=[build_id], metadatas=[{"build_id": build_id}], embeddings=[[1.0]])
 
     def builds(self) -> list[str]:
-        names = [c.name for c in self.client.list_collections()]
+        with self._talking():
+            names = [c.name for c in self.client.list_collections()]
         return sorted({n[3:-8] for n in names if n.startswith("ob-") and n.endswith("-records")})
 
     def drop(self, build_id: str) -> None:
@@ -197,24 +210,30 @@ class ChromaServer:
                 self.client.delete_collection(self._name(build_id, part))
 
     def write_collection(self, build_id: str, name: str, spans: list[Span], vectors: np.ndarray) -> None:
-        col = self.client.create_collection(self._name(build_id, name), embedding_function=None, metadata={"hnsw:space": "cosine"})
-        if spans:
-            _add(col, spans, vectors)
+        with self._talking():
+            col = self.client.create_collection(self._name(build_id, name), embedding_function=None, metadata={"hnsw:space": "cosine"})
+            if spans:
+                _add(col, spans, vectors)
 
     def write_record(self, build_id: str, name: str, text: str) -> None:
-        col = self.client.get_or_create_collection(self._name(build_id, "records"), embedding_function=None)
-        col.upsert(ids=[name], documents=[text], embeddings=[[1.0]])
+        with self._talking():
+            col = self.client.get_or_create_collection(self._name(build_id, "records"), embedding_function=None)
+            col.upsert(ids=[name], documents=[text], embeddings=[[1.0]])
 
     def read_record(self, build_id: str, name: str) -> str | None:
-        try:
-            got = self.client.get_collection(self._name(build_id, "records")).get(ids=[name], include=["documents"])
-        except Exception:
-            return None
+        from chromadb.errors import NotFoundError
+
+        with self._talking():
+            try:
+                got = self.client.get_collection(self._name(build_id, "records")).get(ids=[name], include=["documents"])
+            except (NotFoundError, ValueError):  # no such build
+                return None
         return got["documents"][0] if got["ids"] else None
 
     def read_collection(self, build_id: str, name: str, embeddings: bool = True, ids: list[str] | None = None) -> dict[str, Any]:
         include = ["documents", "metadatas", *(["embeddings"] if embeddings else [])]
-        return self.client.get_collection(self._name(build_id, name)).get(ids=ids, include=include)
+        with self._talking():
+            return self.client.get_collection(self._name(build_id, name)).get(ids=ids, include=include)
 
 
 def place_for(data_dir: Path, chroma_url: str | None) -> BuildPlace:

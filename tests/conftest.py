@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _isolated_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("OPEDBOT_DATA_DIR", str(tmp_path / "opedbot-data"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("OPEDBOT_CHROMA_URL", raising=False)
 
 
 @pytest.fixture(scope="session")

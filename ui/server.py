@@ -68,7 +68,8 @@ class AskBody(BaseModel):
 
 class Readiness:
     """Loads the bot in a background thread and says where it is: ``step`` is "starting",
-    "loading index", "loading model", "building index", "warming up", then "ready"."""
+    "loading index", "loading model", "building index", "warming up", then "ready". Once ready,
+    it looks for a new build every ``OPEDBOT_RELOAD_SECONDS`` and swaps to it."""
 
     def __init__(self, bot: Bot, progress=_say) -> None:
         self.bot = bot
@@ -76,6 +77,7 @@ class Readiness:
         self.ready = threading.Event()
         self.step = "starting"
         self.error: str | None = None
+        self.stopped = threading.Event()  # set to end the watch for new builds
 
     def start(self) -> threading.Thread:
         t = threading.Thread(target=self._load, name="opedbot-load", daemon=True)
@@ -98,9 +100,23 @@ class Readiness:
         except OpedbotError as exc:
             self.error = str(exc)
             self.progress(f"error: {exc}")
+            return
         except Exception as exc:  # keep serving /healthz and say why /readyz fails
             self.error = f"{type(exc).__name__}: {exc}"
             log.exception("loading failed")
+            return
+        self._watch()
+
+    def _watch(self) -> None:
+        """Swap to a new build between questions when one is served (``opedbot index add``
+        here, or another machine building against the same Chroma server)."""
+        every = self.bot.settings.reload_seconds
+        while every > 0 and not self.stopped.wait(every):
+            try:
+                if (build := self.bot.refresh()) is not None:
+                    self.progress(f"now serving index {build}: {len(self.bot.index.documents)} document(s)")
+            except Exception as exc:  # the build being served keeps answering
+                self.progress(f"could not load the new index ({exc}); still serving {self.bot.index.build_id}")
 
     def status(self) -> dict:
         if self.error:

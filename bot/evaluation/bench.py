@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.evaluation.metrics import percentile
 from bot.evaluation.runner import load_items
-from bot.service import Bot
+from bot.service import Bot, open_store
 from bot.validation import parse_request
 from index.docmap import build_maps
 from index.embeddings import MiniLMEmbeddings
@@ -129,7 +129,7 @@ def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0, 
     import sys
     import urllib.request
 
-    IndexStore(settings.data_dir, MiniLMEmbeddings(settings.embedding_model), progress=None).build()  # existing index
+    open_store(settings, progress=lambda _msg: None).build()  # existing index
     if not port:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
