@@ -45,7 +45,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def sites(bot, session_data_dir, tmp_path_factory):
     """Two host origins (one listed, one not) and three bots: A lists the first origin, B also
-    allows only 2 questions a minute, C lists nothing. Pages: /a.html, /b.html, /c.html."""
+    allows only 2 questions a minute, C lists nothing. Pages: /a.html, /b.html, /c.html (the demo
+    page pointing at each), /left.html (A, bottom-left, open on load, another colour)."""
     listed, unlisted = free_port(), free_port()
     host = f"http://127.0.0.1:{listed}"
     root = tmp_path_factory.mktemp("host")
@@ -56,6 +57,9 @@ def sites(bot, session_data_dir, tmp_path_factory):
             assert readiness.ready.wait(60)
             bots[name] = f"http://127.0.0.1:{stack.enter_context(serving(app))}"
             (root / f"{name}.html").write_text(DEMO.read_text("utf-8").replace("http://127.0.0.1:7860", bots[name]), "utf-8")
+        left = DEMO.read_text("utf-8").replace("http://127.0.0.1:7860", bots["a"])
+        left = left.replace('data-position="bottom-right"', 'data-position="bottom-left"').replace('data-open="false"', 'data-open="true"')
+        (root / "left.html").write_text(left.replace('data-color="#0b6e4f"', 'data-color="#8a2be2"'), "utf-8")
         for port in (listed, unlisted):
             srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(root)))
             threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -212,7 +216,7 @@ def test_xss_payloads_stay_inert_in_widget_and_chat(sites, browser, requests_see
         chat.fill("#opedbot-question textarea", payload)
         chat.press("#opedbot-question textarea", "Enter")
         chat.wait_for_function("n => document.querySelectorAll('#opedbot-chat [data-testid=bot]').length >= n", arg=n, timeout=30_000)
-    chat.wait_for_timeout(500)
+        chat.wait_for_timeout(800)  # the stream's last steps: a question typed before them is cleared by them
     assert chat.evaluate("window.__pwned") is None and dialogs == []
     assert chat.locator("#opedbot-chat img[src='x']").count() == 0
     page.context.close()
@@ -277,4 +281,19 @@ def test_phone_width_full_screen_and_screenshots(sites, browser, requests_seen):
     page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
     frame.click("#close")
     page.wait_for_function("() => document.activeElement && document.activeElement.tagName === 'OPEDBOT-WIDGET'")
+    page.context.close()
+
+
+def test_options_position_open_and_colour(sites, browser, requests_seen):
+    page = new_page(browser, requests_seen)
+    page.goto(f"{sites['host']}/left.html", wait_until="load")
+    frame = widget_frame(page, sites["a"])  # data-open="true": open without a click
+    frame.wait_for_selector(".suggest button")
+    assert launcher(page, True)["expanded"] is True
+    box = frame.frame_element().bounding_box()
+    assert box["x"] == 20 and box["width"] == 380, box
+    assert frame.evaluate("getComputedStyle(document.querySelector('.bar')).backgroundColor") == "rgb(138, 43, 226)"
+    assert frame.evaluate("document.documentElement.lang") == "en" and frame.inner_text("#title") == "Ask the op-ed"
+    click_launcher(page, left=True)  # the launcher, bottom-left, closes it
+    assert launcher(page, False)["expanded"] is False and not frame.frame_element().is_visible()
     page.context.close()

@@ -30,6 +30,7 @@ def embed_page(settings: Settings) -> str:
         "examples": list(EXAMPLES),
         "maxQuestionChars": settings.max_question_chars,
         "maxHistoryTurns": settings.max_history_turns,
+        "maxHistoryChars": settings.max_history_chars,
         "chatUrl": "/",
     }
     data = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -56,7 +56,16 @@
       out.push({ role: "user", content: t.question });
       out.push({ role: "assistant", content: t.answer.answer });
     });
-    return config.maxHistoryTurns ? out.slice(-config.maxHistoryTurns) : [];
+    out = config.maxHistoryTurns ? out.slice(-config.maxHistoryTurns) : [];
+    // the newest turns that fit the server's character budget, whole pairs only
+    var total = 0, keep = out.length;
+    for (var i = out.length - 1; i >= 0; i--) {
+      total += out[i].content.length;
+      if (total > config.maxHistoryChars) break;
+      keep = i;
+    }
+    if (keep % 2) keep += 1;
+    return out.slice(keep);
   }
 
   // ---- rendering
