@@ -10,7 +10,7 @@ export HF_HUB_DISABLE_TELEMETRY=1
 export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: setup llm index run test test-fast lint format bench eval browser clean
+.PHONY: setup llm index run widget-demo test test-fast lint format bench eval browser clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,16 @@ index: setup
 run: index
 	$(BIN)/opedbot ask "Who brokered the ceasefire talks?"
 	$(BIN)/opedbot serve --host 127.0.0.1 --port $(PORT)
+
+# The embeddable widget on a sample third-party page (ui/demo/host.html, hostile CSS included):
+# the page on http://127.0.0.1:$(DEMO_PORT)/host.html, the bot on $(PORT) allowing that origin.
+# The page's snippet points at port 7860: keep PORT at 7860 or edit the page.
+DEMO_PORT ?= 8001
+widget-demo: setup
+	@echo "demo host page: http://127.0.0.1:$(DEMO_PORT)/host.html (bot: http://127.0.0.1:$(PORT)); Ctrl-C stops both"
+	$(BIN)/python -m http.server $(DEMO_PORT) --bind 127.0.0.1 --directory ui/demo >/dev/null 2>&1 & demo=$$!; \
+	trap 'kill $$demo' EXIT INT TERM; \
+	OPEDBOT_ALLOWED_ORIGINS=http://127.0.0.1:$(DEMO_PORT) $(BIN)/opedbot serve --host 127.0.0.1 --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest -q

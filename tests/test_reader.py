@@ -15,7 +15,7 @@ from index.documents import load_document, make_document
 from index.errors import IndexCorruptError
 from index.store import IndexStore
 from tests.conftest import DATA, ask
-from ui.chat import EXAMPLES
+from ui.examples import EXAMPLES
 
 pytestmark = pytest.mark.slow
 OTHER = DATA / "other-opeds"

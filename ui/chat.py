@@ -16,16 +16,12 @@ from bot.errors import OpedbotError
 from bot.feedback import FeedbackStore
 from bot.schema import Answer
 from bot.validation import parse_request
+from ui.examples import EXAMPLES
 from ui.render import answer_markdown, md_escape, source_html, stream_steps, user_markdown
+from ui.throttle import ClientLimits
 
 log = logging.getLogger("opedbot.ui")
 
-EXAMPLES = [
-    "Who brokered the ceasefire talks?",
-    "What steps does the op-ed recommend for KP's leadership?",
-    "Why are procedural delays a problem?",
-    "When was the op-ed published?",
-]
 THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 LOADING = "_The op-ed is loading; this takes a few seconds when the server starts._"
 
@@ -57,7 +53,7 @@ def reply(readiness, question: str, session: dict) -> tuple[str, Answer | None]:
     return answer_markdown(answer), answer
 
 
-def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
+def build_app(readiness, feedback: FeedbackStore, limits: ClientLimits | None = None) -> gr.Blocks:
     bot = readiness.bot
     settings = bot.settings
 
@@ -82,7 +78,7 @@ def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
     def new_session() -> dict:
         return {"id": uuid.uuid4().hex, "answers": [], "by_message": {}}
 
-    def respond(message: str, chat: list, session: dict):
+    def respond(message: str, chat: list, session: dict, request: gr.Request):
         session = session or new_session()
         chat = list(chat or [])
         question = (message or "").strip()
@@ -90,7 +86,13 @@ def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
             yield chat, session, gr.update(), ""
             return
         chat.append({"role": "user", "content": user_markdown(question)})
-        text, answer = reply(readiness, question, session)
+        # the same per-address budget as the REST API's (ui.throttle)
+        client = request.client.host if request is not None and request.client else "unknown"
+        refusal = limits.take(client) if limits is not None else None
+        if refusal is not None:
+            text, answer = f"**Slow down:** {md_escape(refusal.message)}", None
+        else:
+            text, answer = reply(readiness, question, session)
         if answer is None:
             chat.append({"role": "assistant", "content": text})
             yield chat, session, gr.update(), ""
@@ -144,7 +146,7 @@ def build_app(readiness, feedback: FeedbackStore) -> gr.Blocks:
                     with gr.Column(scale=1, min_width=120):
                         send = gr.Button("Ask", variant="primary", elem_id="opedbot-send")
                         reset = gr.Button("New conversation", size="sm", elem_id="opedbot-reset")
-                examples = gr.Examples(EXAMPLES, inputs=[box], label="Try")
+                examples = gr.Examples(list(EXAMPLES), inputs=[box], label="Try")
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### The op-ed")
                 source = gr.HTML("", elem_id="opedbot-source-panel")

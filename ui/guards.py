@@ -8,7 +8,8 @@ for the API, security headers on every response, and the Host check that stops D
   from this server, connect only to it and be framed only by it (Gradio 6 needs inline scripts
   and evaluates its templates and custom JS with ``Function``, hence 'unsafe-inline' and
   'unsafe-eval': what the policy stops is anything from or to another origin); JSON and other
-  API responses allow nothing at all.
+  API responses allow nothing at all. A path can have its own policy (``csp_for``): the widget's
+  ``/embed`` page has a strict one that other origins may frame (ui.origins).
 * ``allowed_hosts``: the Host names the server answers for (127.0.0.1, localhost, ::1, the host
   it is bound to, and ``OPEDBOT_ALLOWED_HOSTS``); starlette's ``TrustedHostMiddleware`` answers
   any other with 400, so a page on another site cannot reach a local server by pointing its own
@@ -44,8 +45,9 @@ def allowed_hosts(bound: str, extra: str = "") -> list[str]:
 class SecurityHeaders:
     """ASGI middleware adding the headers above to every HTTP response."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, csp_for: dict[str, str] | None = None) -> None:
         self.app = app
+        self.csp_for = csp_for or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -57,7 +59,7 @@ class SecurityHeaders:
                     (k, v) for k, v in message.get("headers", []) if k.lower() not in (b"content-security-policy", b"x-frame-options")
                 ]
                 ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                csp = PAGE_CSP if ctype.startswith(b"text/html") else API_CSP
+                csp = self.csp_for.get(scope["path"]) or (PAGE_CSP if ctype.startswith(b"text/html") else API_CSP)
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),

@@ -7,6 +7,12 @@ factory, and the Gradio chat mounted at /.
     GET  /api/documents/{id} canonical text and paragraph offsets (check text[start:end] == quote)
     GET  /healthz            200 as soon as the server is bound
     GET  /readyz             503 {"status": "loading", "step"} until the answerer is warm, then 200
+    GET  /widget.js          the embeddable widget's loader (ui.widget)
+    GET  /embed              the widget's chat page, framable by OPEDBOT_ALLOWED_ORIGINS
+
+Questions (POST /api/ask*) are limited per client address (ui.throttle: OPEDBOT_RATE_LIMIT a
+minute, OPEDBOT_MAX_IN_FLIGHT_PER_CLIENT at once; 429 with Retry-After), and the API sends CORS
+headers to OPEDBOT_ALLOWED_ORIGINS only (ui.origins).
 
 The server binds at once: the index and model load (or the index is built) in a background
 thread, and /readyz says which step it is at. Every error is JSON ``{"error": "..."}`` with a
@@ -40,6 +46,9 @@ from bot.service import Bot
 from bot.validation import parse_request
 from ui.apidocs import api_page
 from ui.guards import BodyLimit, InFlightLimit, SecurityHeaders, allowed_hosts, error
+from ui.origins import ApiCors, embed_csp
+from ui.throttle import ClientLimits, Throttle
+from ui.widget import add_widget_routes
 
 log = logging.getLogger("opedbot.server")
 
@@ -274,10 +283,17 @@ def create_app(settings: Settings, bot: Bot | None = None, chat: bool = True, ho
     )
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+    limits = ClientLimits(settings.rate_limit, settings.max_in_flight_per_client)
+    # Outermost last: headers on everything, then the Host check, CORS (so refusals below carry
+    # it), the server-wide cap, the per-client limits, the body limit.
     app.add_middleware(BodyLimit)
+    app.add_middleware(Throttle, limits=limits)
     app.add_middleware(InFlightLimit, limit=settings.max_in_flight)
+    if settings.origins:
+        app.add_middleware(ApiCors, origins=settings.origins)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, settings.allowed_hosts))
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, csp_for={"/embed": embed_csp(settings.origins)})
+    add_widget_routes(app, settings)
     add_routes(app, readiness)
     if not chat:
         return app, readiness
@@ -286,7 +302,7 @@ def create_app(settings: Settings, bot: Bot | None = None, chat: bool = True, ho
     from ui.chat import THEME, build_app
     from ui.render import CSS, JS
 
-    blocks = build_app(readiness, FeedbackStore(settings.data_dir))
+    blocks = build_app(readiness, FeedbackStore(settings.data_dir), limits)
     blocks.queue(default_concurrency_limit=4, max_size=64)
     app = gr.mount_gradio_app(
         app,

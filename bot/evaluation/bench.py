@@ -136,7 +136,8 @@ def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0, 
             port = s.getsockname()[1]
     files = files or default_question_files()
     questions = list(dict.fromkeys(it.question for f in files for it in load_items(f)))
-    env = dict(os.environ, OPEDBOT_DATA_DIR=str(settings.data_dir))
+    # One client (or the load generator's many) on 127.0.0.1: per-client limits would measure themselves.
+    env = dict(os.environ, OPEDBOT_DATA_DIR=str(settings.data_dir), OPEDBOT_RATE_LIMIT="0", OPEDBOT_MAX_IN_FLIGHT_PER_CLIENT="0")
     base = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
     proc = subprocess.Popen(
