@@ -5,6 +5,7 @@ caller waiting on the batch instead of leaving one hanging."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,3 +35,39 @@ def test_a_failed_batch_reaches_every_caller():
         for f in futures:
             with pytest.raises(RuntimeError, match="fell over"):
                 f.result(timeout=10)
+
+
+def test_onnx_and_sentence_transformers_give_the_same_vectors(embedder):
+    """The default runtime (ONNX) against sentence-transformers itself, on questions and on every
+    sentence of the op-ed (long and short texts in one batch: padding must not leak in)."""
+    from index.builtin import default_document
+    from index.chunking import split_sentences
+    from index.embeddings import MiniLMEmbeddings
+
+    assert embedder.runtime == "onnx"
+    texts = [s.text for s in split_sentences(default_document())] + ["Who brokered the talks?", "NACTA", "x" * 3000]
+    onnx_vectors = embedder.encode(texts)
+    torch_vectors = MiniLMEmbeddings(runtime="torch").encode(texts)
+    assert onnx_vectors.shape == torch_vectors.shape == (len(texts), 384)
+    assert np.abs(onnx_vectors - torch_vectors).max() < 1e-5
+    assert np.allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_onnx_export_is_made_once_and_refuses_models_it_cannot_run(tmp_path):
+    import json
+    import shutil
+
+    from index.embeddings import default_model_path
+    from index.errors import OpedbotError
+    from index.onnx_minilm import _check_layout, exported
+
+    folder = default_model_path()
+    first = exported(Path(folder))
+    stamp = first.stat().st_mtime_ns
+    assert exported(Path(folder)).stat().st_mtime_ns == stamp  # cached, not redone
+    other = tmp_path / "model"
+    shutil.copytree(folder, other)
+    modules = json.loads((other / "modules.json").read_text())
+    (other / "modules.json").write_text(json.dumps([*modules, {"idx": 3, "name": "3", "path": "3_Dense", "type": "x.Dense"}]))
+    with pytest.raises(OpedbotError, match="only Transformer"):
+        _check_layout(other)
