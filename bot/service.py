@@ -7,8 +7,12 @@ to a callback, which is how the server's /readyz can say what it is waiting for.
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot import answerers, pipeline
 from bot.answerers.conversation import ConversationAnswerer
@@ -32,10 +36,14 @@ def _quiet(_step: str) -> None:
     pass
 
 
+def embedder_for(settings: Settings) -> MiniLMEmbeddings:
+    return MiniLMEmbeddings(settings.embedding_model, runtime=settings.embedding_runtime, threads=settings.embed_threads)
+
+
 def open_store(settings: Settings, embedder: MiniLMEmbeddings | None = None, progress: BuildProgress | None = None) -> IndexStore:
     """The index store the settings point at: the data dir, or the Chroma server of
     ``OPEDBOT_CHROMA_URL`` (the document registry stays in the data dir either way)."""
-    embedder = embedder or MiniLMEmbeddings(settings.embedding_model)
+    embedder = embedder or embedder_for(settings)
     place = place_for(settings.data_dir, settings.chroma_url)
     return IndexStore(settings.data_dir, embedder, place=place, **({"progress": progress} if progress else {}))
 
@@ -43,11 +51,13 @@ def open_store(settings: Settings, embedder: MiniLMEmbeddings | None = None, pro
 class Bot:
     def __init__(self, settings: Settings, embedder: MiniLMEmbeddings | None = None, store: IndexStore | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or MiniLMEmbeddings(settings.embedding_model)
+        self.embedder = embedder or embedder_for(settings)
         self.store = store or open_store(settings, self.embedder)
         answerers.factory(settings.backend)  # an unknown backend fails here, before any loading
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
+        self._cache: OrderedDict[tuple, Answer] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._parts: pipeline.Parts | None = None
 
     def load(self, build_if_missing: bool = False, progress: Progress = _quiet) -> LoadedIndex:
@@ -113,4 +123,23 @@ class Bot:
         self.load()
         parts = self._parts
         assert parts is not None
-        return pipeline.run(parts, request)
+        size = self.settings.answer_cache
+        if size <= 0:
+            return pipeline.run(parts, request)
+        # The same question in the same conversation on the same build gets the same answer:
+        # the repeats a public widget sees (its suggested questions) cost a dictionary lookup.
+        t0 = time.perf_counter()
+        key = (request.question, json.dumps(request.history, sort_keys=True), parts.index.build_id)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+        if hit is not None:
+            return replace(hit, id=request.id, timings_ms={"cached": (time.perf_counter() - t0) * 1000})
+        answer = pipeline.run(parts, request)
+        if answer.fallback is None:  # a model that failed now may answer next time
+            with self._cache_lock:
+                self._cache[key] = answer
+                while len(self._cache) > size:
+                    self._cache.popitem(last=False)
+        return answer

@@ -24,8 +24,10 @@ monitoring and error details stay off.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
+import os
 import sys
 import threading
 from typing import Literal
@@ -33,7 +35,7 @@ from typing import Literal
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, StrictStr
 from sse_starlette.sse import EventSourceResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -103,6 +105,7 @@ class Readiness:
             self.bot.load(build_if_missing=True, progress=self._at)
             self._at("warming up")
             self.bot.ask(parse_request("warm-up question about the op-ed", None, self.bot.settings))
+            gc.freeze()  # the loaded index and model stay: later collections need not scan them
             self.step = "ready"
             self.ready.set()
             self.progress(f"ready: {len(self.bot.index.documents)} document(s), index {self.bot.index.build_id}")
@@ -321,9 +324,38 @@ def create_app(settings: Settings, bot: Bot | None = None, chat: bool = True, ho
     return app, readiness
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, workers: int = 1) -> None:
+    """Serve until stopped. With ``workers`` > 1, uvicorn runs that many processes on one
+    port, each with its own model and a copy of the index in memory and its share of the CPU
+    threads; the index is built first, here, so the workers do not race to build it. The
+    Gradio chat keeps its sessions in one process, so with workers / is the compact chat of the
+    widget (/embed), which keeps its conversation in the browser and asks the stateless API."""
     import uvicorn
 
     _say(f"starting on http://{host}:{port} (chat at /, API docs at /docs)")
-    app, _ = create_app(settings, host=host)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers <= 1:
+        app, _ = create_app(settings, host=host)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    from bot.service import open_store
+
+    store = open_store(settings, progress=_say)
+    if store.current_manifest() is None:
+        store.build()
+    _say(f"{workers} workers: the API, the widget and the compact chat at / (the Gradio chat needs --workers 1)")
+    os.environ.update(OPEDBOT_DATA_DIR=str(settings.data_dir), OPEDBOT_SERVE_HOST=host)
+    os.environ["OPEDBOT_EMBED_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+    uvicorn.run("ui.server:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve --workers N`` process (settings from the environment)."""
+    from bot.config import load_settings
+
+    app, _ = create_app(load_settings(), chat=False, host=os.environ.get("OPEDBOT_SERVE_HOST", "127.0.0.1"))
+
+    @app.get("/", include_in_schema=False)
+    def home():
+        return RedirectResponse("/embed")
+
+    return app

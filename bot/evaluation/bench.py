@@ -18,10 +18,9 @@ from pathlib import Path
 from bot.config import Settings
 from bot.evaluation.metrics import percentile
 from bot.evaluation.runner import load_items
-from bot.service import Bot, open_store
+from bot.service import Bot, embedder_for, open_store
 from bot.validation import parse_request
 from index.docmap import build_maps
-from index.embeddings import MiniLMEmbeddings
 from index.store import IndexStore
 
 DEFAULT_SETS = ("eval.jsonl", "holdout.jsonl", "unseen.jsonl")
@@ -35,7 +34,7 @@ def default_question_files() -> list[Path]:
 def run_bench(settings: Settings, files: list[Path] | None, repeat: int = 1) -> dict:
     files = files or default_question_files()
     questions = list(dict.fromkeys(it.question for f in files for it in load_items(f)))
-    embedder = MiniLMEmbeddings(settings.embedding_model)
+    embedder = embedder_for(settings)
     t = time.perf_counter()
     embedder.encode(["warm-up"])
     load_s = time.perf_counter() - t
@@ -49,7 +48,7 @@ def run_bench(settings: Settings, files: list[Path] | None, repeat: int = 1) -> 
         t = time.perf_counter()
         store.build()
         build_s = time.perf_counter() - t
-        bot_settings = settings.model_copy(update={"data_dir": Path(tmp)})
+        bot_settings = settings.model_copy(update={"data_dir": Path(tmp), "answer_cache": 0})  # every question answered
         t = time.perf_counter()
         bot = Bot(bot_settings, embedder=embedder, store=store)
         index = bot.load()
@@ -118,7 +117,7 @@ def _local_model_start(index, settings) -> dict:
     return {"llm_load_s": load_s, "llm_prefix_from_disk_s": time.perf_counter() - t}
 
 
-def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0, load: bool = False) -> dict:
+def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0, load: bool = False, workers: int = 1) -> dict:
     """Start ``opedbot serve`` on 127.0.0.1 with the existing index, time it to /readyz 200,
     then time POST /api/ask over the distinct questions from one client; with ``load``, also
     throughput at 1, 5, 20, 50 and 100 concurrent connections (``bot.evaluation.load``)."""
@@ -137,24 +136,24 @@ def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0, 
     files = files or default_question_files()
     questions = list(dict.fromkeys(it.question for f in files for it in load_items(f)))
     # One client (or the load generator's many) on 127.0.0.1: per-client limits would measure themselves.
-    env = dict(os.environ, OPEDBOT_DATA_DIR=str(settings.data_dir), OPEDBOT_RATE_LIMIT="0", OPEDBOT_MAX_IN_FLIGHT_PER_CLIENT="0")
+    # one client asking hundreds of distinct questions on purpose: no per-client limits, no cache
+    env = dict(
+        os.environ,
+        OPEDBOT_DATA_DIR=str(settings.data_dir),
+        OPEDBOT_RATE_LIMIT="0",
+        OPEDBOT_MAX_IN_FLIGHT_PER_CLIENT="0",
+        OPEDBOT_ANSWER_CACHE="0",
+    )
     base = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
-        ready_s = None
-        while time.perf_counter() - t0 < 120:
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=1) as r:
-                    if r.status == 200:
-                        ready_s = time.perf_counter() - t0
-                        break
-            except OSError:
-                time.sleep(0.05)
-        if ready_s is None:
-            raise RuntimeError("server did not become ready in 120 s")
+        ready_s = _wait_ready(base, workers) - t0
         latencies = []
         for q in questions:
             body = json.dumps({"question": q}).encode()
@@ -167,18 +166,74 @@ def run_rest_bench(settings: Settings, files: list[Path] | None, port: int = 0, 
             from bot.evaluation.load import run_load
 
             load_rows = run_load(base, questions)
+        rss_mb = _peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    cached_rows = []
+    if load:
+        # Separately: the repeats a public widget sees (a few suggested questions asked again
+        # and again), with the answer cache on.
+        from bot.evaluation.load import run_load
+
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--workers", str(workers)],
+            env={**env, "OPEDBOT_ANSWER_CACHE": "1024"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_ready(base, workers)
+            print("with the answer cache on, 6 questions asked again and again (a widget's suggestions):")
+            cached_rows = run_load(base, questions[:6], levels=(20,))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
     fig = {
         "questions": len(questions),
         "rest_p50_ms": percentile(latencies, 0.5),
         "rest_p95_ms": percentile(latencies, 0.95),
         "serve_to_ready_s": ready_s,
+        "workers": workers,
+        "serve_peak_rss_mb": rss_mb,
+        "load_cached": cached_rows,
         "load": load_rows if load else [],
     }
     print(
         f"REST POST /api/ask   p50 {fig['rest_p50_ms']:7.2f} ms   p95 {fig['rest_p95_ms']:7.2f} ms   ({fig['questions']} distinct questions, one client)"
     )
     print(f"opedbot serve -> /readyz 200 with an existing index: {fig['serve_to_ready_s']:.2f} s")
+    print(f"opedbot serve peak RSS (all its processes, {workers} worker(s)): {rss_mb:.0f} MB")
     return fig
+
+
+def _wait_ready(base: str, workers: int, seconds: float = 120) -> float:
+    """When ``/readyz`` said 200 several times in a row (each call reaches one worker)."""
+    import urllib.request
+
+    t0, in_a_row = time.perf_counter(), 0
+    while time.perf_counter() - t0 < seconds:
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=1) as r:
+                in_a_row = in_a_row + 1 if r.status == 200 else 0
+        except OSError:
+            in_a_row = 0
+            time.sleep(0.05)
+        if in_a_row >= 4 * workers:
+            return time.perf_counter()
+    raise RuntimeError(f"server did not become ready in {seconds:.0f} s")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, from /proc (Linux; 0 elsewhere)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from bot.errors import InputError
+
 
 def register_eval(sub) -> None:
     ev = sub.add_parser("eval", help="evaluate answers against a test set")
@@ -26,9 +28,12 @@ def register_bench(sub) -> None:
     bench.add_argument("--repeat", type=int, default=1, help="passes over the questions (default 1)")
     bench.add_argument("--rest", action="store_true", help="also start `opedbot serve` and time /readyz and POST /api/ask")
     bench.add_argument("--backend", help="answerer to time (OPEDBOT_BACKEND); default extractive")
+    bench.add_argument("--workers", type=int, default=1, help="`opedbot serve --workers N` for the REST and load figures")
     bench.add_argument(
         "--load", action="store_true", help="with --rest: throughput at 1-100 concurrent connections on 127.0.0.1 (8 s each)"
     )
+    bench.add_argument("--scale", help="also build indexes of N generated op-eds, e.g. 1,10,100,1000 (time and peak memory)")
+    bench.add_argument("--out", type=Path, help="write every figure to this JSON file")
     bench.set_defaults(func=cmd_bench)
 
 
@@ -67,7 +72,23 @@ def cmd_bench(args) -> int:
     from bot.evaluation.bench import run_bench, run_rest_bench
 
     settings = settings_from(args, backend=args.backend)
-    run_bench(settings, args.questions, args.repeat)
+    levels = []
+    if args.scale:
+        try:
+            levels = [int(x) for x in args.scale.split(",")]
+        except ValueError:
+            raise InputError(f"--scale takes counts like 1,10,100, got {args.scale!r}") from None
+        if not all(0 < n <= 10_000 for n in levels):
+            raise InputError("--scale counts must be between 1 and 10000")
+    figures: dict = {"in_process": run_bench(settings, args.questions, args.repeat)}
     if args.rest or args.load:
-        run_rest_bench(settings, args.questions, load=args.load)
+        figures["rest"] = run_rest_bench(settings, args.questions, load=args.load, workers=args.workers)
+    if levels:
+        from bot.evaluation.scale import run_scale
+
+        figures["scale"] = run_scale(levels)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(figures, indent=2), "utf-8")
+        print(f"wrote {args.out}")
     return 0
