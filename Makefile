@@ -72,7 +72,7 @@ format: setup
 	$(BIN)/ruff check --fix bot index prompts ui tests
 
 bench: setup
-	$(BIN)/opedbot bench --rest
+	$(BIN)/opedbot bench --rest --load --workers 2 --out artifacts/bench.json
 
 # Debian's Chromium for the browser tests (never `playwright install`: it downloads a browser).
 browser:

@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +104,50 @@ def test_a_failed_load_is_reported_not_hidden(tmp_path, embedder):
         assert c.get("/healthz").status_code == 200
         r = c.get("/readyz")
         assert r.status_code == 503 and r.json()["status"] == "error" and "no-such-build" in r.json()["error"]
+
+
+def test_serve_with_workers_answers_from_every_worker(session_data_dir):
+    """`opedbot serve --workers 2`: two processes on one port, each ready and answering; / is
+    the compact chat (the Gradio chat keeps sessions in one process)."""
+    import subprocess
+    import sys
+    from urllib.request import HTTPRedirectHandler, build_opener
+
+    from tests.conftest import cli_env, free_port
+
+    port = free_port()
+    env = {**cli_env(session_data_dir), "OPEDBOT_RATE_LIMIT": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline, in_a_row = time.monotonic() + 90, 0
+        while in_a_row < 8 and time.monotonic() < deadline:
+            try:
+                in_a_row = in_a_row + 1 if _get(f"{base}/readyz")[0] == 200 else 0
+            except OSError:
+                in_a_row = 0
+                time.sleep(0.2)
+        assert in_a_row >= 8, "the workers did not all become ready"
+        for _ in range(12):  # new connections land on either worker
+            status, body = _get(f"{base}/api/ask", {"question": "Who brokered the ceasefire talks?"})
+            assert status == 200 and "Afghan Taliban" in body["quotes"][0]["text"]
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+        if children.exists():
+            pids = set(children.read_text().split())
+            assert len(pids) >= 2, pids
+
+        class _NoFollow(HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+
+        with pytest.raises(urllib.error.HTTPError) as got:  # an unfollowed redirect
+            build_opener(_NoFollow).open(f"{base}/", timeout=5)
+        assert got.value.code in (302, 307) and got.value.headers["location"] == "/embed"
+    finally:
+        proc.terminate()
+        proc.wait(20)
