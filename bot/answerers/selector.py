@@ -80,6 +80,7 @@ class SentenceSelector:
 
     def __init__(self, index: LoadedIndex, settings) -> None:
         self.index = index
+        self.settings = settings
         self.mode = settings.llm_mode
         self.none_bar = settings.llm_none_bar
         self.extractive = ExtractiveAnswerer(index)
