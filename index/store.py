@@ -201,6 +201,16 @@ class IndexStore:
         return result
 
     def _build(self, docs: list[Document], register: list[Document], force: bool) -> BuildResult:
+        """Build aside, then swap; a disk that is full or read-only is an error that says so, and
+        what it leaves behind is swept by the next build."""
+        try:
+            return self._build_locked(docs, register, force)
+        except OSError as exc:
+            raise OpedbotError(
+                f"could not write the index in {self.place.describe()}: {exc.strerror or exc}; the index served before is untouched"
+            ) from None
+
+    def _build_locked(self, docs: list[Document], register: list[Document], force: bool) -> BuildResult:
         t0 = time.perf_counter()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.place.lock():
@@ -255,8 +265,7 @@ class IndexStore:
         known: dict[str, list[float]] = {}
         if current:
             try:
-                for name in (CHUNKS, SENTENCES):
-                    got = self.place.read_collection(current["build_id"], name, ids=[s.id for s in spans])
+                for got in self.place.read_collections(current["build_id"], (CHUNKS, SENTENCES), ids=[s.id for s in spans]).values():
                     known.update(zip(got["ids"], got["embeddings"]))
             except Exception:  # an unreadable old build only costs us the reuse
                 known = {}
@@ -281,8 +290,9 @@ class IndexStore:
         build_id = manifest["build_id"]
         try:
             docs = [Document.from_dict(d) for d in json.loads(self.place.read_record(build_id, "documents.json") or "null")]
-            chunks, chunk_vectors = _ordered(self.place.read_collection(build_id, CHUNKS))
-            sentences, vectors = _ordered(self.place.read_collection(build_id, SENTENCES))
+            got = self.place.read_collections(build_id, (CHUNKS, SENTENCES))
+            chunks, chunk_vectors = _ordered(got[CHUNKS])
+            sentences, vectors = _ordered(got[SENTENCES])
         except OpedbotError as exc:
             if not isinstance(exc, IndexCorruptError):
                 raise  # e.g. the Chroma server is unreachable: not a reason to rebuild

@@ -17,14 +17,25 @@ against either:
 
 In both, the manifest is written last and the pointer moved after it, so a build that dies
 half-way is never served, and readers load a build whole into memory and never write to it.
+
+Reading a local build is done by a child process over a private copy of its Chroma folder:
+Chroma rewrites its files whenever a client opens them (so two processes opening one served
+build would both write to it, and a read-only data dir could not be served), and a damaged
+segment file can make it crash the process (SIGSEGV) instead of raising. The child takes that
+risk, and its death is reported as a damaged build.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
+import pickle
 import shutil
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,7 +85,27 @@ class BuildPlace(Protocol):
     def write_collection(self, build_id: str, name: str, spans: list[Span], vectors: np.ndarray) -> None: ...
     def write_record(self, build_id: str, name: str, text: str) -> None: ...
     def read_record(self, build_id: str, name: str) -> str | None: ...
-    def read_collection(self, build_id: str, name: str, embeddings: bool = True, ids: list[str] | None = None) -> dict[str, Any]: ...
+    def read_collections(self, build_id: str, names: tuple[str, ...], ids: list[str] | None = None) -> dict[str, dict[str, Any]]: ...
+
+
+_READER = """
+import json, pickle, shutil, sys, tempfile
+import numpy as np
+import chromadb
+from chromadb.config import Settings
+src, names, request, out = sys.argv[1], sys.argv[2].split(","), sys.argv[3], sys.argv[4]
+ids = json.load(open(request))
+with tempfile.TemporaryDirectory() as tmp:
+    shutil.copytree(src, tmp + "/chroma")
+    client = chromadb.PersistentClient(path=tmp + "/chroma", settings=Settings(anonymized_telemetry=False, allow_reset=False))
+    result = {}
+    for name in names:
+        got = client.get_collection(name).get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+        result[name] = {"ids": got["ids"], "documents": got["documents"], "metadatas": got["metadatas"], "embeddings": vectors}
+with open(out, "wb") as f:
+    pickle.dump(result, f)
+"""
 
 
 class LocalChroma:
@@ -140,12 +171,31 @@ class LocalChroma:
         except (OSError, UnicodeDecodeError, OpedbotError):
             return None
 
-    def read_collection(self, build_id: str, name: str, embeddings: bool = True, ids: list[str] | None = None) -> dict[str, Any]:
+    def read_collections(self, build_id: str, names: tuple[str, ...], ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
         path = self._path(build_id) / "chroma"
         if not (path / "chroma.sqlite3").is_file():  # Chroma would create an empty one
             raise IndexCorruptError(f"build {build_id} has no Chroma files")
-        include = ["documents", "metadatas", *(["embeddings"] if embeddings else [])]
-        return self._client(build_id).get_collection(name).get(ids=ids, include=include)
+        with tempfile.TemporaryDirectory(prefix="opedbot-read-") as tmp:
+            request, out = Path(tmp) / "ids.json", Path(tmp) / "out.pickle"
+            request.write_text(json.dumps(ids))
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-c", _READER, str(path), ",".join(names), str(request), str(out)],
+                    capture_output=True,
+                    text=True,
+                    timeout=1800,
+                    env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+                )
+            except subprocess.TimeoutExpired:
+                raise IndexCorruptError(f"reading build {build_id} did not finish in 30 minutes") from None
+            if done.returncode != 0 or not out.is_file():
+                if done.returncode < 0:
+                    why = f"Chroma crashed reading it (signal {-done.returncode})"
+                else:
+                    why = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
+                raise IndexCorruptError(f"build {build_id} is damaged: {why}")
+            with open(out, "rb") as f:
+                return pickle.load(f)
 
 
 class ChromaServer:
@@ -230,10 +280,10 @@ class ChromaServer:
                 return None
         return got["documents"][0] if got["ids"] else None
 
-    def read_collection(self, build_id: str, name: str, embeddings: bool = True, ids: list[str] | None = None) -> dict[str, Any]:
-        include = ["documents", "metadatas", *(["embeddings"] if embeddings else [])]
+    def read_collections(self, build_id: str, names: tuple[str, ...], ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        include = ["documents", "metadatas", "embeddings"]
         with self._talking():
-            return self.client.get_collection(self._name(build_id, name)).get(ids=ids, include=include)
+            return {n: self.client.get_collection(self._name(build_id, n)).get(ids=ids, include=include) for n in names}
 
 
 def place_for(data_dir: Path, chroma_url: str | None) -> BuildPlace:
