@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         1024, ge=0, le=1_000_000, description="answers kept for repeated questions (same question, history and build); 0: off"
     )
     reload_seconds: float = Field(2.0, ge=0, le=3600, description="how often `opedbot serve` looks for a new build to swap to (0: never)")
+    client_timeout: float = Field(
+        10.0, gt=0, le=600, description="seconds a client has to send a complete request to `opedbot serve` (slow clients are cut off)"
+    )
+    max_connections: int = Field(1000, ge=1, le=1_000_000, description="connections `opedbot serve` holds at once; past it 503")
     allowed_hosts: str = Field("", description="extra Host names `opedbot serve` answers for, comma-separated")
     # the embeddable widget and whoever calls the API from another site
     allowed_origins: str = Field(

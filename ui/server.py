@@ -30,7 +30,7 @@ import logging
 import os
 import sys
 import threading
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -332,10 +332,19 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, workers
     widget (/embed), which keeps its conversation in the browser and asks the stateless API."""
     import uvicorn
 
+    from ui.slowclients import PROTOCOL
+
     _say(f"starting on http://{host}:{port} (chat at /, API docs at /docs)")
+    os.environ["OPEDBOT_CLIENT_TIMEOUT"] = str(settings.client_timeout)  # read by the protocol, in every worker
+    limits: dict[str, Any] = {
+        "http": PROTOCOL,
+        "limit_concurrency": settings.max_connections,
+        "timeout_keep_alive": 5,
+        "log_level": "warning",
+    }
     if workers <= 1:
         app, _ = create_app(settings, host=host)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, **limits)
         return
     from bot.service import open_store
 
@@ -345,7 +354,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, workers
     _say(f"{workers} workers: the API, the widget and the compact chat at / (the Gradio chat needs --workers 1)")
     os.environ.update(OPEDBOT_DATA_DIR=str(settings.data_dir), OPEDBOT_SERVE_HOST=host)
     os.environ["OPEDBOT_EMBED_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
-    uvicorn.run("ui.server:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run("ui.server:worker_app", factory=True, host=host, port=port, workers=workers, **limits)
 
 
 def worker_app() -> FastAPI:
