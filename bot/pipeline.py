@@ -1,7 +1,7 @@
 """The pipeline: a validated question in, an answer with verified quotes out. Read top to bottom.
 
     prepare   markup and padded instructions out; a follow-up joined to its context  (bot.text, bot.followup)
-    retrieve  one MiniLM query vector; Chroma vectors + BM25, fused by rank           (bot.retrieval)
+    retrieve  one MiniLM query vector; the loaded build's vectors + BM25, by rank  (bot.retrieval)
     answer    the first answerer that takes the turn: guard, follow-up, overview, metadata, backend
     verify    every quote checked at its offsets, the rest dropped; text rendered     (bot.quotes, bot.wording)
 

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: Chroma vector search plus BM25 keyword scores, fused by reciprocal rank.
+"""Hybrid retrieval: vector search over the loaded build plus BM25 keyword scores, fused by
+reciprocal rank.
 
 Vectors find paraphrases, BM25 finds rare exact terms (names, acronyms such as NACTA) that
 MiniLM blurs; reciprocal rank fusion (Cormack et al., 2009) combines the two rankings without

@@ -49,7 +49,6 @@ from index.errors import IndexCorruptError, OpedbotError
 
 CHUNKS = "chunks"
 SENTENCES = "sentences"
-RECORDS = ("documents.json", "docmap.json", "manifest.json")  # written in this order
 
 
 def span_meta(s: Span) -> dict:
