@@ -129,6 +129,9 @@ def test_chat_answer_quote_click_follow_up_and_xss(server, browser, session_data
 
     ask(page, "Who brokered them?", 2)
     assert "Afghan Taliban" in last_answer(page)
+    # the vote stays on its answer when the next one arrives
+    votes = page.locator("#opedbot-chat button[aria-label='Liked'], #opedbot-chat button[aria-label='Like']")
+    assert votes.evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))") == ["Liked", "Like"]
 
     ask(page, "What is the capital of France?", 3)
     assert "doesn't address this" in last_answer(page)
@@ -158,6 +161,18 @@ def test_phone_width_and_keyboard_only(server, browser):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, width  # no sideways scrolling at phone width
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
+    # ¶ opens the passage in a sheet over the conversation: the page does not scroll away
+    link = page.locator("#opedbot-chat a[href*='#src-']").last
+    link.scroll_into_view_if_needed()
+    before = page.evaluate("window.scrollY")
+    link.click()
+    page.wait_for_selector("#opedbot-sheet mark.active", state="visible")
+    assert "National Counter Terrorism Authority" in page.inner_text("#opedbot-sheet mark.active")
+    assert page.evaluate("window.scrollY") == before
+    assert page.locator("#opedbot-chat a[href*='#src-']").last.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "chat-phone-sheet.png"))
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#opedbot-sheet", state="hidden")
 
 
 def test_example_questions_answer_in_any_conversation_state(server, browser):

@@ -41,7 +41,9 @@ def server(session_data_dir):
 
 
 def _ask(port: int) -> dict:
-    req = Request(f"http://127.0.0.1:{port}/api/ask", json.dumps({"question": "What is NACTA?"}).encode(), {"Content-Type": "application/json"})
+    req = Request(
+        f"http://127.0.0.1:{port}/api/ask", json.dumps({"question": "What is NACTA?"}).encode(), {"Content-Type": "application/json"}
+    )
     with urlopen(req, timeout=10) as r:
         return json.loads(r.read())
 

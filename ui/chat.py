@@ -76,14 +76,20 @@ def build_app(readiness, feedback: FeedbackStore, limits: ClientLimits | None = 
         return source_html(next(iter(bot.index.documents.values())))
 
     def new_session() -> dict:
-        return {"id": uuid.uuid4().hex, "answers": [], "by_message": {}}
+        return {"id": uuid.uuid4().hex, "answers": [], "by_message": {}, "votes": {}}
+
+    def shown(chat: list, session: dict):
+        """The conversation with each answer's like or dislike, so a vote stays on its answer
+        when the next one arrives (Gradio redraws the messages from this value)."""
+        votes = session.get("votes", {})
+        return gr.update(value=chat, feedback_value=[votes.get(i) for i, m in enumerate(chat) if m["role"] == "assistant"])
 
     def respond(message: str, chat: list, session: dict, request: gr.Request):
         session = session or new_session()
         chat = list(chat or [])
         question = (message or "").strip()
         if not question:
-            yield chat, session, gr.update(), ""
+            yield shown(chat, session), session, gr.update(), ""
             return
         chat.append({"role": "user", "content": user_markdown(question)})
         # the same per-address budget as the REST API's (ui.throttle)
@@ -95,26 +101,28 @@ def build_app(readiness, feedback: FeedbackStore, limits: ClientLimits | None = 
             text, answer = reply(readiness, question, session)
         if answer is None:
             chat.append({"role": "assistant", "content": text})
-            yield chat, session, gr.update(), ""
+            yield shown(chat, session), session, gr.update(), ""
             return
         session["answers"].append(answer.to_dict())
         chat.append({"role": "assistant", "content": ""})
         session["by_message"][len(chat) - 1] = len(session["answers"]) - 1
         for step in stream_steps(text):
             chat[-1] = {"role": "assistant", "content": step}
-            yield chat, session, gr.update(), ""
+            yield shown(chat, session), session, gr.update(), ""
         docs = bot.index.documents
         doc = docs[answer.quotes[0].doc] if answer.quotes else next(iter(docs.values()))
-        yield chat, session, source_html(doc, answer.quotes), ""
+        yield shown(chat, session), session, source_html(doc, answer.quotes), ""
 
     def on_like(data: gr.LikeData, session: dict):
         if not session:
-            return
+            return session
         i = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         a = session["by_message"].get(i)
         if a is None:
-            return
+            return session
         feedback.add("like" if data.liked else "dislike", session["answers"][a], session=session["id"])
+        session.setdefault("votes", {})[i] = "Like" if data.liked else "Dislike"
+        return session
 
     def clear():
         return [], new_session(), default_source(), ""
@@ -158,7 +166,7 @@ def build_app(readiness, feedback: FeedbackStore, limits: ClientLimits | None = 
         # An example button asks its question (Gradio's Examples only fill the box).
         if examples.load_input_event is not None:
             examples.load_input_event.then(respond, [box, chatbot, session], outputs)
-        chatbot.like(on_like, [session], None)
+        chatbot.like(on_like, [session], [session])
         reset.click(clear, None, outputs)
         chatbot.clear(clear, None, outputs)  # the chat's own trash icon forgets the conversation too
     return app

@@ -96,6 +96,36 @@ CSS = """
 # Clicking a ¶ link in an answer highlights exactly that span in the source panel.
 JS = r"""
 () => {
+  const narrow = () => window.matchMedia('(max-width: 700px)').matches;
+  // On a phone the source panel sits below the conversation; a ¶ opens its paragraph in a sheet
+  // at the bottom of the screen instead (Close or Escape returns to where the reader was).
+  const showSheet = (p) => {
+    let sheet = document.getElementById('opedbot-sheet');
+    if (!sheet) {
+      sheet = document.createElement('div');
+      sheet.id = 'opedbot-sheet';
+      sheet.setAttribute('role', 'dialog');
+      sheet.setAttribute('aria-label', 'Passage from the op-ed');
+      Object.assign(sheet.style, {position: 'fixed', left: '0', right: '0', bottom: '0', maxHeight: '55vh', overflowY: 'auto',
+        background: 'var(--background-fill-primary, #fff)', color: 'var(--body-text-color, #111)', borderTop: '3px solid #c46a00',
+        boxShadow: '0 -4px 16px rgba(0,0,0,.25)', padding: '.5rem 1rem 1rem', zIndex: '1000', lineHeight: '1.55'});
+      const close = document.createElement('button');
+      close.type = 'button';
+      close.textContent = 'Close';
+      close.className = 'opedbot-sheet-close';
+      Object.assign(close.style, {float: 'right', padding: '.25rem .75rem', margin: '0 0 .25rem .5rem'});
+      close.addEventListener('click', () => { sheet.hidden = true; });
+      const body = document.createElement('div');
+      body.className = 'opedbot-sheet-body opedbot-source';
+      Object.assign(body.style, {maxHeight: 'none', overflow: 'visible'});
+      sheet.append(close, body);
+      document.body.appendChild(sheet);
+      document.addEventListener('keydown', (e) => { if (e.key === 'Escape') sheet.hidden = true; });
+    }
+    sheet.querySelector('.opedbot-sheet-body').replaceChildren(p.cloneNode(true));
+    sheet.hidden = false;
+    sheet.querySelector('button').focus({preventScroll: true});
+  };
   const unwrap = (m) => { const p = m.parentNode; while (m.firstChild) p.insertBefore(m.firstChild, m); p.removeChild(m); p.normalize(); };
   window.opedbotHighlight = (doc, start, end) => {
     const root = document.getElementById('opedbot-source');
@@ -118,7 +148,8 @@ JS = r"""
       mark.className = 'active';
       mark.appendChild(range.extractContents());
       range.insertNode(mark);
-      mark.scrollIntoView({block: 'center', behavior: 'smooth'});
+      if (narrow()) showSheet(p);  // a phone: the passage over the conversation, not a scroll away
+      else mark.scrollIntoView({block: 'center', behavior: 'smooth'});
       return true;
     }
     return false;
