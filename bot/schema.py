@@ -1,7 +1,7 @@
 """The answer object: the contract the CLI, REST API, chat UI and eval all return unchanged.
 
 {"id"?, "question", "answer", "answered", "reason", "quotes": [{"n", "text", "doc", "paragraph",
- "start", "end"}], "backend", "fallback", "timings_ms": {"retrieve", "answer", "total"}}
+ "start", "end"}], "backend", "fallback", "timings_ms": {"retrieve", "answer", "total"}, "lead", "hint"}
 
 ``answer`` is the plain-text rendering of the parts (``lead``, ``quotes``, ``hint``) made once by
 ``bot.wording.compose``; an edge that presents answers its own way (the chat) renders the parts
@@ -52,6 +52,9 @@ class Answer:
             "backend": self.backend,
             "fallback": self.fallback,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            # the parts ``answer`` was rendered from, for clients that show quotes their own way
+            "lead": self.lead,
+            "hint": self.hint,
         }
         if self.id is not None:
             d = {"id": self.id, **d}

@@ -112,7 +112,7 @@ def test_markup_in_question_is_ignored_for_retrieval(bot):
 
 def test_answer_object_contract(bot):
     d = ask(bot, "What is NACTA?", id="x1").to_dict()
-    assert list(d) == ["id", "question", "answer", "answered", "reason", "quotes", "backend", "fallback", "timings_ms"]
+    assert list(d) == ["id", "question", "answer", "answered", "reason", "quotes", "backend", "fallback", "timings_ms", "lead", "hint"]
     assert d["reason"] is None
     assert d["backend"] == "extractive" and set(d["timings_ms"]) == {"retrieve", "answer", "total"}
     assert set(d["quotes"][0]) == {"n", "text", "doc", "paragraph", "start", "end"}

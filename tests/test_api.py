@@ -13,7 +13,7 @@ from tests.conftest import ask
 from ui.server import Readiness, add_routes
 
 pytestmark = pytest.mark.slow
-ANSWER_KEYS = ["question", "answer", "answered", "reason", "quotes", "backend", "fallback", "timings_ms"]
+ANSWER_KEYS = ["question", "answer", "answered", "reason", "quotes", "backend", "fallback", "timings_ms", "lead", "hint"]
 
 
 @pytest.fixture(scope="module")

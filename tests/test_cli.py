@@ -35,7 +35,7 @@ def test_console_script_end_to_end(session_data_dir):
     )
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
-    assert list(d) == ["question", "answer", "answered", "reason", "quotes", "backend", "fallback", "timings_ms"]
+    assert list(d) == ["question", "answer", "answered", "reason", "quotes", "backend", "fallback", "timings_ms", "lead", "hint"]
     assert d["answered"] and d["backend"] == "extractive" and d["reason"] is None
     q = d["quotes"][0]
     assert "Afghan Taliban" in q["text"] and q["paragraph"] == 2 and q["doc"] == "kp-oped-2025-09-09"

@@ -79,7 +79,10 @@
       node.appendChild(el("p", null, a.answer));
       return node;
     }
-    node.appendChild(el("p", null, a.answer));
+    // The lead, then each quote once, in full, as a card (older servers send no lead: the text)
+    var parts = typeof a.lead === "string" && a.quotes && a.quotes.length;
+    if (!parts) node.appendChild(el("p", null, a.answer));
+    else if (a.lead) node.appendChild(el("p", "lead", a.lead));
     if (a.quotes && a.quotes.length) {
       var list = el("ol", "quotes");
       list.setAttribute("aria-label", "Quotes");
@@ -89,7 +92,7 @@
         b.type = "button";
         b.title = "Show quote " + q.n + " in paragraph " + q.paragraph;
         b.appendChild(el("span", "ref", "[" + q.n + "] ¶" + q.paragraph));
-        b.appendChild(el("span", "qt", "“" + q.text + "”"));
+        b.appendChild(el("span", parts ? "qt full" : "qt", "“" + q.text + "”"));
         b.addEventListener("click", function () { showPassage(q, b); });
         item.appendChild(b);
         list.appendChild(item);
