@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer object as JSON")
     ask.add_argument("--explain", action="store_true", help="also say why the bot refused, and which passages it retrieved")
     ask.add_argument("--backend", help="answerer (OPEDBOT_BACKEND); default extractive")
+    ask.add_argument("--stream", action="store_true", help="print the answer as it is written (with OPEDBOT_LLM_PROSE: the model's words)")
+    ask.add_argument("--prose", action="store_true", help="a model backend writes the lead in prose (OPEDBOT_LLM_PROSE)")
     ask.set_defaults(func=cmd_ask)
 
     idx = sub.add_parser("index", help="build the index (does nothing when it is up to date)")
@@ -113,6 +115,10 @@ def read_batch(path: Path, settings) -> list:
 def print_answer(a, explain: bool = False) -> None:
     """The answer (its quotes inline, once), then where each quote comes from."""
     print(a.answer)
+    print_sources(a, explain)
+
+
+def print_sources(a, explain: bool = False) -> None:
     if a.quotes:
         print()
     for q in a.quotes:
@@ -130,7 +136,7 @@ def cmd_ask(args) -> int:
 
     if (args.question is None) == (args.batch is None):
         raise InputError("give either a QUESTION or --batch FILE")
-    settings = settings_from(args, backend=args.backend)
+    settings = settings_from(args, backend=args.backend, **({"llm_prose": True} if args.prose else {}))
     # Input is checked once, here, before anything is loaded or built.
     if args.batch:
         requests = read_batch(args.batch, settings)
@@ -143,6 +149,22 @@ def cmd_ask(args) -> int:
         for r in requests:
             sys.stdout.write(json.dumps(bot.ask(r).to_dict(), ensure_ascii=False) + "\n")
             sys.stdout.flush()
+        return 0
+    if args.stream and not args.json:
+        streamed, a = "", None
+        for kind, value in bot.ask_stream(requests[0]):
+            if kind == "delta":
+                streamed += str(value)
+                sys.stdout.write(str(value))
+                sys.stdout.flush()
+            else:
+                a = value
+        assert a is not None and not isinstance(a, str)
+        # The stream was the whole answer, or a model's lead: then the quotes follow it (and
+        # when the final check dropped part of the lead, the checked answer is printed whole).
+        rest = a.answer[len(streamed.strip()) :] if a.answer.startswith(streamed.strip()) else "\n" + a.answer
+        print(rest.rstrip())
+        print_sources(a, explain=args.explain)
         return 0
     a = bot.ask(requests[0])
     if args.json:

@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, description="the endpoint, e.g. http://127.0.0.1:11434/v1; default: OpenAI's")
     openai_model: str | None = Field(None, description="the model name the endpoint serves")
     openai_api_key: str | None = Field(None, repr=False, description="the key; falls back to OPENAI_API_KEY")
+    llm_prose: bool = Field(False, description="a model backend also writes the answer's lead in prose, every sentence citing a quote")
     llm_timeout: float = Field(30.0, gt=0, le=600, description="seconds a model backend may take before the extractive answer is used")
     llm_none_bar: float = Field(
         0.1, ge=0.0, le=1.0, description="the model's picks count only while its first-token probability of NONE is below this"

@@ -164,6 +164,22 @@ class LocalModel:
             )
         return out["choices"][0]["text"], share
 
+    def stream(self, key: str, suffix: list[tuple[str, bool]], max_tokens: int = 96, stop: tuple[str, ...] = ("<|im_end|>",)):
+        """Greedy completion of prefix ``key`` + ``suffix`` ((text, special) pieces), yielded as
+        text as the model writes it; only the suffix is evaluated. It holds the model (one
+        context) until the generator is exhausted or closed."""
+        tokens, state = self._prefixes[key]
+        extra = [t for text, special in suffix for t in self.tokens(text, special=special)]
+        with self._lock:
+            if self.llm.n_tokens >= len(tokens) and list(self.llm.input_ids[: len(tokens)]) == tokens:
+                self.llm.n_tokens = len(tokens)
+            else:
+                self.llm.load_state(state)
+            for chunk in self.llm.create_completion(tokens + extra, max_tokens=max_tokens, temperature=0.0, stop=list(stop), stream=True):
+                text = chunk["choices"][0]["text"]  # type: ignore[index]
+                if text:
+                    yield text
+
 
 def _save(cache: Path, value) -> None:
     """Write a recomputable cache file atomically; a full or read-only disk only costs the cache."""

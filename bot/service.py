@@ -11,10 +11,10 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from bot import answerers, pipeline
+from bot import answerers, pipeline, prose
 from bot.answerers.conversation import ConversationAnswerer
 from bot.answerers.guard import GuardAnswerer
 from bot.answerers.metadata import MetadataAnswerer
@@ -22,7 +22,8 @@ from bot.answerers.overview import OverviewAnswerer
 from bot.config import Settings
 from bot.retrieval import HybridRetriever
 from bot.schema import Answer
-from bot.turn import Request
+from bot.turn import Draft, Request
+from bot.wording import compose
 from index.embeddings import MiniLMEmbeddings
 from index.errors import IndexMissingError
 from index.store import IndexStore, LoadedIndex
@@ -118,6 +119,61 @@ class Bot:
 
     def ask(self, request: Request) -> Answer:
         """Answer a request made by ``bot.validation.parse_request`` (the edges' one check)."""
+        if self._writer() is None:
+            return self._answer(request)
+        *_, (_, final) = self.ask_stream(request)
+        assert isinstance(final, Answer)
+        return final
+
+    def ask_stream(self, request: Request) -> Iterator[tuple[str, str | Answer]]:
+        """The answer as it is made: ``("delta", text)`` pieces, then ``("answer", Answer)``.
+        With a prose lead (``OPEDBOT_LLM_PROSE``) the pieces are the model's words as it writes
+        them, released by ``bot.prose.gate``; otherwise the finished text, a few words at a time."""
+        answer = self._answer(request)
+        writer = self._writer()
+        if writer is None or not answer.answered or not answer.quotes:
+            for piece in _words(answer.answer):
+                yield "delta", piece
+            yield "answer", answer
+            return
+        yield from self._with_prose(answer, writer)
+
+    def _writer(self) -> Callable[[str, list], Iterator[str]] | None:
+        if not self.settings.llm_prose:
+            return None
+        self.load()
+        assert self._parts is not None
+        return getattr(self._parts.answerers[-1], "lead_stream", None)
+
+    def _with_prose(self, answer: Answer, writer) -> Iterator[tuple[str, str | Answer]]:
+        from bot.answerers.selector import CANARY
+
+        answer = replace(answer, timings_ms=dict(answer.timings_ms))  # the cached answer stays as it was
+        docs = self.index.documents
+        verify = prose.verifier(answer.quotes, {d: doc.text for d, doc in docs.items()})
+        released: list[str] = []
+        note = None
+        t0 = time.perf_counter()
+        try:
+            for piece in prose.gate(writer(answer.question, answer.quotes), len(answer.quotes), verify):
+                if not released:
+                    answer.timings_ms["first_token"] = (time.perf_counter() - t0) * 1000
+                released.append(piece)
+                yield "delta", piece
+        except Exception as exc:  # the model failed mid-way: the template lead stands
+            note = f"the model's lead failed ({type(exc).__name__}); the quotes are introduced as usual"
+        lead = prose.check_lead("".join(released), answer.quotes, answer.question, forbidden=(CANARY, "<|im_", "im_start"))
+        answer.timings_ms["prose"] = (time.perf_counter() - t0) * 1000
+        if not lead:
+            yield (
+                "answer",
+                replace(answer, fallback=answer.fallback or note or "the model's lead cited no quote; the quotes are introduced as usual"),
+            )
+            return
+        draft = Draft(True, answer.quotes, lead, answer.hint)
+        yield "answer", replace(answer, lead=lead, answer=compose(draft, docs))
+
+    def _answer(self, request: Request) -> Answer:
         if not isinstance(request, Request):
             raise TypeError("Bot.ask takes a Request from bot.validation.parse_request")
         self.load()
@@ -143,3 +199,9 @@ class Bot:
                 while len(self._cache) > size:
                     self._cache.popitem(last=False)
         return answer
+
+
+def _words(text: str, size: int = 3) -> list[str]:
+    """Text in pieces of a few words, whitespace kept, for streaming a finished answer."""
+    words = text.split(" ")
+    return [" ".join(words[i : i + size]) + (" " if i + size < len(words) else "") for i in range(0, len(words), size)]

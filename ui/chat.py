@@ -53,6 +53,29 @@ def reply(readiness, question: str, session: dict) -> tuple[str, Answer | None]:
     return answer_markdown(answer), answer
 
 
+def reply_stream(readiness, question: str, session: dict):
+    """Like ``reply``, for a model that writes its lead as prose: yields ("partial", markdown)
+    as its words arrive (through ``bot.prose.gate``), then ("done", (markdown, answer))."""
+    if not readiness.ready.is_set():
+        yield "done", reply(readiness, question, session)
+        return
+    bot, settings = readiness.bot, readiness.bot.settings
+    written = ""
+    try:
+        request = parse_request(question, _history_for_bot(session, settings.max_history_turns), settings)
+        for kind, value in bot.ask_stream(request):
+            if kind == "delta":
+                written += str(value)
+                yield "partial", md_escape(written)
+            else:
+                yield "done", (answer_markdown(value), value)
+    except OpedbotError as exc:
+        yield "done", (f"**Can't answer that:** {md_escape(str(exc))}", None)
+    except Exception:  # never a traceback in the chat
+        log.exception("answering failed")
+        yield "done", ("**Something went wrong answering that.** Please try again.", None)
+
+
 def build_app(readiness, feedback: FeedbackStore, limits: ClientLimits | None = None) -> gr.Blocks:
     bot = readiness.bot
     settings = bot.settings
@@ -97,6 +120,16 @@ def build_app(readiness, feedback: FeedbackStore, limits: ClientLimits | None = 
         refusal = limits.take(client) if limits is not None else None
         if refusal is not None:
             text, answer = f"**Slow down:** {md_escape(refusal.message)}", None
+        elif settings.llm_prose:  # the model's words as it writes them, then the checked answer
+            chat.append({"role": "assistant", "content": "…"})
+            text, answer = "", None
+            for kind, value in reply_stream(readiness, question, session):
+                if kind == "partial":
+                    chat[-1] = {"role": "assistant", "content": value}
+                    yield shown(chat, session), session, gr.update(), ""
+                else:
+                    text, answer = value
+            chat.pop()
         else:
             text, answer = reply(readiness, question, session)
         if answer is None:

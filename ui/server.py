@@ -23,7 +23,6 @@ monitoring and error details stay off.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 import logging
@@ -33,7 +32,7 @@ import threading
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, StrictStr
@@ -211,11 +210,13 @@ def add_routes(app: FastAPI, readiness: Readiness) -> None:
             return error
 
         async def events():
-            answer = await run_in_threadpool(bot.ask, request)
-            for piece in pieces(answer.answer):
-                yield {"event": "delta", "data": json.dumps({"text": piece}, ensure_ascii=False)}
-                await asyncio.sleep(0)
-            yield {"event": "answer", "data": json.dumps(answer.to_dict(), ensure_ascii=False)}
+            # the answer as the bot makes it (a model's prose lead token by token), read in a
+            # worker thread so the event loop keeps serving everyone else
+            async for kind, value in iterate_in_threadpool(bot.ask_stream(request)):
+                if kind == "delta":
+                    yield {"event": "delta", "data": json.dumps({"text": value}, ensure_ascii=False)}
+                else:
+                    yield {"event": "answer", "data": json.dumps(value.to_dict(), ensure_ascii=False)}
 
         return EventSourceResponse(events(), ping=15)
 
@@ -258,12 +259,6 @@ def add_routes(app: FastAPI, readiness: Readiness) -> None:
         return error(404, f"no API route {path}")
 
     api_route = app.routes[-1]
-
-
-def pieces(text: str, size: int = 3) -> list[str]:
-    """Split answer text into streamable pieces of a few words, whitespace kept."""
-    words = text.split(" ")
-    return [" ".join(words[i : i + size]) + (" " if i + size < len(words) else "") for i in range(0, len(words), size)]
 
 
 # ---- the app

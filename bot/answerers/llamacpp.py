@@ -19,9 +19,11 @@ the ``openai`` backend).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 from bot.answerers.selector import CANARY, SentenceSelector, examples, parse_reply
 from bot.llm import LocalModel, model_path
+from bot.schema import Quote
 from index.store import LoadedIndex
 from prompts import render
 
@@ -65,6 +67,18 @@ class LlamaSelectorAnswerer(SentenceSelector):
         reply, p_none = self.model.complete(key, suffix, GRAMMAR, first=("NONE", [str(d) for d in range(1, 10)]))
         rows = self.index.sentence_rows(doc)
         return [rows[n - 1] for n in parse_reply(reply, len(rows))], p_none
+
+    def lead_stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
+        """The model's prose lead over an answer's quotes (``prompts/lead.md``), as it writes it;
+        user text and quotes are tokenized as text, never as template markup."""
+        text = render("lead", canary=CANARY)  # fixed: evaluated once, its state cached like the selector's
+        key = hashlib.sha256(f"lead|{self.model.path.name}|{text}".encode()).hexdigest()[:16]
+        self.model.prefix(key, text, cache=self.settings.cache_dir / "llm" / f"{key}.state")
+        pieces: list[tuple[str, bool]] = []
+        for q in quotes:
+            pieces += [(f"[{q.n}] ", True), (q.text, False), ("\n", True)]
+        pieces += [("Question: ", True), (question, False), ("<|im_end|>\n<|im_start|>assistant\n", True)]
+        return self.model.stream(key, pieces)
 
 
 def create(index: LoadedIndex, settings=None, **_components) -> LlamaSelectorAnswerer:
