@@ -165,6 +165,7 @@ def test_a_full_disk_is_a_clear_error_and_the_served_index_is_untouched(tmp_path
 
 def test_a_server_killed_under_load_restarts_with_its_index_and_feedback(tmp_path, session_data_dir):
     data_dir = _copy(session_data_dir, tmp_path / "data")
+    (data_dir / "feedback.jsonl").unlink(missing_ok=True)  # votes other tests left in the shared index
     feedback = FeedbackStore(data_dir)
     for i in range(5):
         feedback.add("like", {"question": f"q{i}", "answer": "a", "quotes": []})
