@@ -89,17 +89,18 @@ def _drain(buf: str, valid: set[int], verify: Callable[[str], str | None], final
 def gate(pieces: Iterable[str], n_quotes: int, verify: Callable[[str], str | None]) -> Iterator[str]:
     """The model's text pieces, released as soon as they are safe to show (see module doc)."""
     valid = set(range(1, n_quotes + 1))
-    held = ""
+    held = ""  # model text not yet checked (an open quote, citation or tag)
+    tail = ""  # checked text of a word still being written: it may turn out to be a link
     for piece in pieces:
         released, held = _drain(held + piece, valid, verify, final=False)
-        # a word still being written may turn out to be a link: release words whole
-        cut = max(released.rfind(" "), released.rfind("\n")) + 1
-        released, held = released[:cut], released[cut:] + held
-        if released:
-            yield _URL.sub("", released)
+        text = tail + released
+        cut = max(text.rfind(" "), text.rfind("\n")) + 1
+        text, tail = text[:cut], text[cut:]
+        if text:
+            yield _URL.sub("", text)
     released, _ = _drain(held, valid, verify, final=True)
-    if released:
-        yield _URL.sub("", released)
+    if tail + released:
+        yield _URL.sub("", tail + released)
 
 
 # Words a lead frames its claims with; they need no support in the quotes.

@@ -68,6 +68,15 @@ def test_no_unverified_quote_is_ever_streamed():
     assert first > text.index("resumed”")  # released after its closing mark was written
 
 
+def test_text_released_is_never_checked_twice():
+    """A word held back until it is whole is not run through the checks again: a citation kept
+    once stays ("[1]" is not re-read as a new, unclosed mark)."""
+    for step in (1, 2, 50):
+        text = "The op-ed says talks collapsed [1]. It adds “violence resumed” [2] and [7]."
+        out = "".join(prose.gate((text[i : i + step] for i in range(0, len(text), step)), 2, VERIFY))
+        assert out == "The op-ed says talks collapsed [1]. It adds “violence resumed” [2] and .", (step, out)
+
+
 def test_check_lead_keeps_cited_supported_attributed_sentences():
     lead = prose.check_lead(
         "The talks were brokered with the help of the Afghan Taliban [1]. "
