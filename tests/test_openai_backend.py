@@ -158,6 +158,16 @@ def test_llama_cpp_server_with_smollm2(session_data_dir, embedder):
             assert CANARY.split(":")[1] not in a.answer
             # the server answered (no timeout, no connection error): a pick, or a reply we refused
             assert a.fallback is None or "not sentence numbers" in a.fallback or "does not have" in a.fallback, a.fallback
+        # a prose lead streamed over HTTP from the server, then checked like any other
+        from bot.validation import parse_request
+
+        prose_bot = _bot(session_data_dir, embedder, f"http://127.0.0.1:{port}/v1", llm_timeout=60, llm_prose=True)
+        events = list(prose_bot.ask_stream(parse_request("Who brokered the ceasefire talks?", None, prose_bot.settings)))
+        kind, a = events[-1]
+        assert kind == "answer" and "prose" in a.timings_ms and all(is_verbatim(x, bot.index.documents) for x in a.quotes)
+        streamed = "".join(v for k, v in events if k == "delta")
+        assert CANARY.split(":")[1] not in streamed + a.answer
+        assert (a.fallback is None and "[" in a.lead) or (a.fallback and a.lead == "According to the op-ed:"), (a.lead, a.fallback)
     finally:
         proc.terminate()
         proc.wait(20)

@@ -14,13 +14,16 @@ endpoint holds up only the request waiting on it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from bot.answerers.selector import CANARY, ModelFailure, SentenceSelector, examples, parse_reply
 from bot.errors import ConfigError
+from bot.schema import Quote
 from index.store import LoadedIndex
 from prompts import render
 
 MAX_REPLY_TOKENS = 12  # "NONE" or four numbers; an endless reply is cut here
+MAX_LEAD_TOKENS = 160  # a prose lead of one or two sentences
 
 
 class RemoteSelectorAnswerer(SentenceSelector):
@@ -52,6 +55,9 @@ class RemoteSelectorAnswerer(SentenceSelector):
             extra_body={"max_tokens": MAX_REPLY_TOKENS},
         )
         self._human = HumanMessage
+        # the prose lead (OPEDBOT_LLM_PROSE): the same endpoint, streamed, with room to write
+        self.writer = self.chat.model_copy(update={"extra_body": {"max_tokens": MAX_LEAD_TOKENS}})
+        self._lead_system = SystemMessage(render("lead_chat", canary=CANARY))
         self._messages = {}
         for doc in index.documents:
             rows = index.sentence_rows(doc)
@@ -73,6 +79,14 @@ class RemoteSelectorAnswerer(SentenceSelector):
         text = reply.content if isinstance(reply.content, str) else ""
         rows = self.index.sentence_rows(doc)
         return [rows[n - 1] for n in parse_reply(text, len(rows))], None
+
+    def lead_stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
+        """The endpoint's prose lead over an answer's quotes, streamed as it writes (the
+        question and the quotes are message text, never template); checked by ``bot.prose``."""
+        text = "Quotes:\n" + "".join(f"[{q.n}] {q.text}\n" for q in quotes) + f"Question: {question}\nAnswer:"
+        for chunk in self.writer.stream([self._lead_system, self._human(text)]):
+            if isinstance(chunk.content, str) and chunk.content:
+                yield chunk.content
 
 
 def create(index: LoadedIndex, settings=None, **_components) -> RemoteSelectorAnswerer:
