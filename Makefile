@@ -52,7 +52,8 @@ run: index
 DEMO_PORT ?= 8001
 widget-demo: setup
 	@echo "demo host page: http://127.0.0.1:$(DEMO_PORT)/host.html (bot: http://127.0.0.1:$(PORT)); Ctrl-C stops both"
-	$(BIN)/python -m http.server $(DEMO_PORT) --bind 127.0.0.1 --directory ui/demo >/dev/null 2>&1 & demo=$$!; \
+	mkdir -p artifacts/demo && sed 's/127\.0\.0\.1:7860/127.0.0.1:$(PORT)/g' ui/demo/host.html > artifacts/demo/host.html
+	$(BIN)/python -m http.server $(DEMO_PORT) --bind 127.0.0.1 --directory artifacts/demo >/dev/null 2>&1 & demo=$$!; \
 	trap 'kill $$demo' EXIT INT TERM; \
 	OPEDBOT_ALLOWED_ORIGINS=http://127.0.0.1:$(DEMO_PORT) $(BIN)/opedbot serve --host 127.0.0.1 --port $(PORT)
 
