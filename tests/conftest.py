@@ -107,3 +107,27 @@ def cli_env(data_dir: Path) -> dict:
     env["OPEDBOT_DATA_DIR"] = str(data_dir)
     env.pop("OPEDBOT_DEBUG", None)
     return env
+
+
+# Debian's Chromium for the browser tests (tests/test_browser.py, tests/test_widget_browser.py).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()

@@ -11,27 +11,17 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
 from contextlib import ExitStack
 
 import pytest
 
 from bot.config import load_settings
-from tests.conftest import ROOT, free_port, serving
+from tests.conftest import ROOT, free_port, needs_chromium, serving
 from ui.server import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 ARTIFACTS = ROOT / "artifacts"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 DEMO = ROOT / "ui" / "demo" / "host.html"
 DONE = "n => document.querySelectorAll('#log .msg.bot[data-state=done]').length >= n"
 XSS = ["<img src=x onerror=window.__pwned=1>", "<script>window.__pwned=2</script> Who brokered the ceasefire talks?"]
@@ -66,16 +56,6 @@ def sites(bot, session_data_dir, tmp_path_factory):
             stack.callback(srv.server_close)
             stack.callback(srv.shutdown)
         yield {"host": host, "other": f"http://127.0.0.1:{unlisted}", **bots}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -39,30 +39,24 @@ def reply(readiness, question: str, session: dict) -> tuple[str, Answer | None]:
     """The assistant's message for one question in a chat session (Markdown, everything from
     the user or the op-ed escaped), and the answer when there is one. Never raises: bad input,
     a server still loading and internal errors all become a message."""
-    if not readiness.ready.is_set():
-        return f"**Not ready yet** ({readiness.status()['step']}). Please ask again in a moment.", None
-    bot, settings = readiness.bot, readiness.bot.settings
-    try:
-        request = parse_request(question, _history_for_bot(session, settings.max_history_turns), settings)
-        answer = bot.ask(request)
-    except OpedbotError as exc:
-        return f"**Can't answer that:** {md_escape(str(exc))}", None
-    except Exception:  # never a traceback in the chat
-        log.exception("answering failed")
-        return "**Something went wrong answering that.** Please try again.", None
-    return answer_markdown(answer), answer
+    *_, (_, done) = reply_stream(readiness, question, session)
+    return done
 
 
 def reply_stream(readiness, question: str, session: dict):
-    """Like ``reply``, for a model that writes its lead as prose: yields ("partial", markdown)
-    as its words arrive (through ``bot.prose.gate``), then ("done", (markdown, answer))."""
+    """``reply`` as it is made: ("partial", markdown) while a model writes its lead in prose
+    (through ``bot.prose.gate``), then ("done", (markdown, answer))."""
     if not readiness.ready.is_set():
-        yield "done", reply(readiness, question, session)
+        yield "done", (f"**Not ready yet** ({readiness.status()['step']}). Please ask again in a moment.", None)
         return
     bot, settings = readiness.bot, readiness.bot.settings
     written = ""
     try:
         request = parse_request(question, _history_for_bot(session, settings.max_history_turns), settings)
+        if not settings.llm_prose:  # the answer is instant: nothing worth streaming piecewise
+            answer = bot.ask(request)
+            yield "done", (answer_markdown(answer), answer)
+            return
         for kind, value in bot.ask_stream(request):
             if kind == "delta":
                 written += str(value)
