@@ -47,7 +47,8 @@ DOC_WORDS = frozenset(
     """op ed oped op-ed article piece column essay author writer text document editorial it whole
     overall main basically briefly short quick quickly simple simply words sentence sentences give
     me please tell explain list lists listing make makes made key important top all every each
-    various different""".split()
+    various different one two three few couple line lines paragraph paragraphs try tries trying
+    tried reach reaches reached""".split()
 )
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -110,6 +111,18 @@ def topic_terms(text: str) -> set[str]:
     """The stemmed words that name what a question is about: no function words, no frame
     words ("steps", "happened"), no words that only point at the document ("the article")."""
     return set(terms(text)) - _NOT_TOPIC
+
+
+def names(text: str) -> list[str]:
+    """Words written with a capital that do not start a sentence: names ("India", "Imran Khan",
+    "CPEC"), the things a near-topic question asks about and a paraphrase rarely brings in."""
+    out = []
+    for sentence in re.split(r"(?<=[.!?:])\s+", text.strip()):
+        for m in list(re.finditer(r"[A-Za-z][A-Za-z]*", sentence))[1:]:
+            w = m.group(0)
+            if w[0].isupper() and w.lower() not in STOPWORDS and w != "I":
+                out.append(w)
+    return out
 
 
 def terms(text: str) -> list[str]:

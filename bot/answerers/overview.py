@@ -19,7 +19,7 @@ from bot.answerers.conversation import ORDINAL_REF
 from bot.answerers.conversation import position as _position
 from bot.quotes import quotes_at
 from bot.schema import Quote
-from bot.text import terms, topic_terms
+from bot.text import names, stem, terms, topic_terms
 from bot.turn import Draft, Turn
 from bot.wording import lead_for
 from index.embeddings import MiniLMEmbeddings
@@ -29,10 +29,12 @@ CUES = {
     "recommendations": re.compile(
         r"\b(recommend\w*|propos(?:e|es|al|als|ing)|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
         r"what (?:should|must|ought|needs? to)\b.*\b(?:do|done|happen|take)|should be done|way forward|"
-        r"calls? for|urges?|policy (?:advice|options)|what to do)\b",
+        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|policy (?:advice|options)|what to do)\b",
         re.I,
     ),
-    "conclusion": re.compile(r"\b(conclu\w*|ends?|ending|closing|final (?:point|thought|word|message)|last word|wrap\w*)\b", re.I),
+    "conclusion": re.compile(
+        r"\b(conclu\w*|ends?|ending|closing|final (?:point|thought|word|message)|last word|wrap\w*|land|lands|leaves? (?:us|off))\b", re.I
+    ),
     "summary": re.compile(
         r"\b(about|summar\w*|gist|tl;?\s?dr|overview|main (?:point|argument|idea|message|claim|thrust|takeaway)s?|"
         r"thesis|central (?:argument|claim|idea)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
@@ -41,6 +43,10 @@ CUES = {
         re.I,
     ),
 }
+# Cues that also introduce a passage question ("What is its view of the talks?", "What does it
+# say about X?"): with these, every leftover word counts as a topic.
+WEAK_CUES = re.compile(r"^(about|stance|position|views?|point of view|opinion)$", re.I)
+
 PHRASINGS = {
     "summary": [
         "What is the op-ed about?",
@@ -73,33 +79,47 @@ class OverviewAnswerer:
         # The op-ed's own subject: its title's words and those in at least a fifth of its
         # sentences ("AI", "schools"): naming them names no narrower topic.
         self._subject: dict[str, set[str]] = {}
+        self._vocab: dict[str, set[str]] = {}
         for d, doc in index.documents.items():
             counts: dict[str, int] = {}
             rows = index.sentence_rows(d)
+            self._vocab[d] = {w for r in rows for w in terms(index.sentences[r].text)}
             for r in rows:
                 for w in set(terms(index.sentences[r].text)):
                     counts[w] = counts.get(w, 0) + 1
             frequent = {w for w, c in counts.items() if c >= max(3, len(rows) / 5)}
             self._subject[d] = set(terms(doc.title)) | frequent
 
-    def kind(self, question: str, vector: np.ndarray) -> tuple[str, list[str]] | None:
-        """The whole-op-ed question kind and the topic words left once its cue is set aside."""
+    def kind(self, question: str, vector: np.ndarray, doc: str | None = None) -> tuple[str, list[str]] | None:
+        """The whole-op-ed question kind and the topic words left once its cue is set aside.
+
+        With a clear cue ("gist", "main point", "recommend"), a leftover word the op-ed never uses
+        and that is no name ("what's the main point it is *trying* to make?") is part of how the
+        question is put, not a topic of its own."""
         sims = self._vectors @ vector
         by_meaning = self._kinds[int(np.argmax(sims))] if float(np.max(sims)) >= self.similarity else None
-        for kind, cue in CUES.items():  # recommendations first: "summarize its recommendations"
-            if cue.search(question) or kind == by_meaning:
-                residue = sorted(topic_terms(cue.sub(" ", question)))
-                return kind, residue
-        return None
+        # A cue word decides before closeness in meaning ("the main *point* it makes" is close to
+        # "the author's final point", but asks for the main one); recommendations first:
+        # "summarize its recommendations".
+        matches = [(kind, cue, [m.group(0) for m in cue.finditer(question)]) for kind, cue in CUES.items()]
+        matches = [m for m in matches if m[2]] or [(k, c, []) for k, c in CUES.items() if k == by_meaning]
+        if not matches:
+            return None
+        kind, cue, found = matches[0]
+        residue = sorted(topic_terms(cue.sub(" ", question)))
+        if doc is not None and any(not WEAK_CUES.match(f) for f in found):
+            named = {stem(w.lower()) for w in names(question)}
+            residue = [w for w in residue if w in self._vocab.get(doc, set()) or w in named]
+        return kind, residue
 
     def answer(self, turn: Turn) -> Draft | None:
         assert turn.vector is not None, "retrieve runs before answer"
         vector = turn.own[1] if turn.own else turn.vector  # the question as asked, not joined to history
-        found = self.kind(turn.text, vector)
+        doc = self._document(turn)
+        found = self.kind(turn.text, vector, doc)
         if found is None:
             return None
         kind, residue = found
-        doc = self._document(turn)
         dmap = self.index.maps.get(doc)
         if dmap is None:
             return None
