@@ -102,6 +102,14 @@ class Bot:
     def index(self) -> LoadedIndex:
         return self.load()
 
+    @property
+    def parts(self) -> pipeline.Parts:
+        """What the pipeline steps run with (loaded index, embedder, retriever, answerers), for
+        tools that walk a question through the steps themselves (``opedbot calibrate``)."""
+        self.load()
+        assert self._parts is not None
+        return self._parts
+
     def refresh(self) -> str | None:
         """Swap to the served build when it is no longer the one loaded (``opedbot index add``
         ran, here or against the same Chroma server); the new build's id, or None when nothing

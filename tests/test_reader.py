@@ -127,7 +127,11 @@ def test_whole_op_ed_questions_quote_thesis_and_conclusion(bot, question):
 def test_how_a_whole_op_ed_question_is_put_is_no_topic_of_its_own(bot, question, kind):
     """Words of the asking ("trying", "reach", "two") that the op-ed never uses do not make a
     topic; the answer is the map's, as for the plain phrasing."""
-    plain = {"summary": "What is the op-ed about?", "recommendations": "What does the op-ed recommend?", "conclusion": "How does the op-ed conclude?"}
+    plain = {
+        "summary": "What is the op-ed about?",
+        "recommendations": "What does the op-ed recommend?",
+        "conclusion": "How does the op-ed conclude?",
+    }
     assert [q.text for q in ask(bot, question).quotes] == [q.text for q in ask(bot, plain[kind]).quotes]
 
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answerers.conversation import shown_sentences
-from bot.decision import QUALIFIERS, Bars, Evidence, decide, focus_words, gives, wanted_kind
+from bot.decision import QUALIFIERS, Evidence, Model, asks_fact, asks_view, decide, focus_words, gives, wanted_kind
 from bot.followup import is_bare
 from bot.retrieval import Hit
 from bot.schema import Quote
-from bot.text import FRAME_WORDS, STOPWORDS, stem, terms, topic_terms, words
+from bot.text import FRAME_WORDS, STOPWORDS, names, stem, terms, topic_terms, words
 from bot.turn import Draft, Turn
 from bot.wording import lead_for, refusal
 from index.chunking import Span
@@ -80,10 +80,10 @@ class Scored:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, index: LoadedIndex, ranking: Ranking | None = None, bars: Bars | None = None) -> None:
+    def __init__(self, index: LoadedIndex, ranking: Ranking | None = None, model: Model | None = None) -> None:
         self.index = index
         self.ranking = ranking or Ranking()
-        self.bars = bars or Bars()
+        self.model = model  # None: the shipped decision model
         self._terms = [set(terms(s.text)) for s in index.sentences]
         self._vocab = set().union(*self._terms) if self._terms else set()
         n = len(self._terms)
@@ -103,12 +103,8 @@ class ExtractiveAnswerer:
 
     # -- the answerer interface
     def answer(self, turn: Turn) -> Draft:
-        assert turn.vector is not None, "retrieve runs before answer"
-        shown = self._just_shown(turn)
-        bare = turn.own is not None and is_bare(turn.text)
-        ranked = self.score(turn.query, turn.vector, turn.hits, turn.own, exclude=shown if bare else set(), shown=shown)
-        ev = self.evidence(turn.text, turn.query, ranked)
-        reason = decide(ev, self.bars) if ranked else "nothing retrieved"
+        ranked, ev = self.measure(turn)
+        reason = decide(ev, self.model) if ranked else "nothing retrieved"
         if reason is not None:
             return refusal(self.index.documents, reason=reason, evidence=ev)
         spans = self.select(turn.text, ranked)
@@ -116,6 +112,15 @@ class ExtractiveAnswerer:
         # One op-ed: "According to the op-ed:"; several: each quote is introduced by its source.
         lead = lead_for("passage") if len(self.index.documents) == 1 else ""
         return Draft(answered=True, quotes=quotes, lead=lead, evidence=ev)
+
+    def measure(self, turn: Turn) -> tuple[list[Scored], Evidence]:
+        """The ranked sentences and the evidence the decision is made from (``opedbot calibrate``
+        measures labelled questions with this too)."""
+        assert turn.vector is not None, "retrieve runs before answer"
+        shown = self._just_shown(turn)
+        bare = turn.own is not None and is_bare(turn.text)
+        ranked = self.score(turn.query, turn.vector, turn.hits, turn.own, exclude=shown if bare else set(), shown=shown)
+        return ranked, self.evidence(turn.text, turn.query, ranked, turn.hits, followup=turn.own is not None)
 
     def _just_shown(self, turn: Turn) -> set[int]:
         """For a follow-up, the sentences the previous answer showed: the reader has them already.
@@ -173,7 +178,7 @@ class ExtractiveAnswerer:
         weight = lambda w: self._idf.get(w, self._idf_unknown)  # noqa: E731
         return sum(weight(w) for w in q_terms & self._terms[row]) / sum(weight(w) for w in q_terms)
 
-    def evidence(self, question: str, query: str, ranked: list[Scored]) -> Evidence:
+    def evidence(self, question: str, query: str, ranked: list[Scored], hits: list[Hit] = (), followup: bool = False) -> Evidence:  # type: ignore[assignment]
         q_terms = sorted(content_terms(query))
         unknown = [w for w in q_terms if w not in self._vocab]
         # name the unknown terms in the question's own words ("minister", not the stem "minist")
@@ -191,6 +196,11 @@ class ExtractiveAnswerer:
             wants=wants,
             has_wanted=any(gives(wants, s.span.text) for s in ranked[:3]) if wants else True,
             unknown_focus=unknown_focus,
+            unknown_names=[w.lower() for w in names(question) if stem(w.lower()) not in self._vocab],
+            chunk_cosine=max((h.cosine for h in hits), default=0.0),
+            followup=followup,
+            asks_fact=asks_fact(question),
+            asks_view=asks_view(question),
         )
 
     # -- selection
