@@ -48,7 +48,7 @@ DOC_WORDS = frozenset(
     overall main basically briefly short quick quickly simple simply words sentence sentences give
     me please tell explain list lists listing make makes made key important top all every each
     various different one two three few couple line lines paragraph paragraphs try tries trying
-    tried reach reaches reached""".split()
+    tried reach reaches reached argument arguments case message thrust""".split()
 )
 
 _stemmer = snowballstemmer.stemmer("english")

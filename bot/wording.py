@@ -26,6 +26,10 @@ def refusal(documents: dict[str, Document], reason: str, evidence: object = None
 LEADS = {
     "summary": "In its own words, the op-ed’s main argument and its conclusion:",
     "conclusion": "The op-ed concludes:",
+    "objections": "The op-ed takes on the other side:",
+    "objections-topical": "On that, the op-ed takes on the other side:",
+    "stance": "In its own words, the op-ed’s main argument and its conclusion:",
+    "stance-topical": "On that, the op-ed argues:",
     "recommendations": "The op-ed recommends:",
     "recommendations-topical": "On that, the op-ed recommends:",
     "passage": "According to the op-ed:",

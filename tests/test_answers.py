@@ -114,7 +114,7 @@ def test_markup_in_question_is_ignored_for_retrieval(bot):
 
 
 def test_answer_object_contract(bot):
-    d = ask(bot, "What is NACTA?", id="x1").to_dict()
+    d = ask(bot, "Which federal body does the op-ed name?", id="x1").to_dict()  # asked nowhere else: not from the cache
     assert list(d) == ["id", "question", "answer", "answered", "reason", "quotes", "backend", "fallback", "timings_ms", "lead", "hint"]
     assert d["reason"] is None
     assert d["backend"] == "extractive" and set(d["timings_ms"]) == {"retrieve", "answer", "total"}

@@ -22,6 +22,22 @@ OTHER = DATA / "other-opeds"
 KP_LIST = ("Moving ahead, KP’s leadership should avoid binary choices", "Second,", "Third,", "Last but not least,")
 
 
+@pytest.fixture(scope="module")
+def other_bots(tmp_path_factory, embedder):
+    """Each test op-ed alone in an index of its own."""
+    from bot.config import load_settings
+    from bot.service import Bot
+
+    bots = {}
+    for name in ("water-oped", "ai-schools-oped", "transit-oped", "health-oped"):
+        data = tmp_path_factory.mktemp(name)
+        store = IndexStore(data, embedder, progress=None)
+        store.add([load_document(OTHER / f"{name}.txt")])
+        store.remove(["kp-oped-2025-09-09"])
+        bots[name] = Bot(load_settings(data_dir=data), embedder=embedder, store=store)
+    return bots
+
+
 def _map(embedder, doc):
     sents = split_sentences(doc)
     return sents, build_map(doc.id, sents, embedder.encode([s.text for s in sents]))
@@ -133,6 +149,44 @@ def test_how_a_whole_op_ed_question_is_put_is_no_topic_of_its_own(bot, question,
         "conclusion": "How does the op-ed conclude?",
     }
     assert [q.text for q in ask(bot, question).quotes] == [q.text for q in ask(bot, plain[kind]).quotes]
+
+
+@pytest.mark.parametrize(
+    "doc,question,starts",
+    [
+        (
+            "transit-oped",
+            "What objections to her view does the author acknowledge?",
+            ["Supporters of the council's plan", "Some say", "Others argue"],
+        ),
+        ("health-oped", "What opposing arguments does the author take on?", ["The case for consolidation", "They argue", "Some point to"]),
+        ("water-oped", "What counter-arguments does the writer address?", ["Some argue", "Others say"]),
+    ],
+)
+def test_the_other_side_is_quoted_from_any_op_ed(other_bots, doc, question, starts):
+    """Op-eds answer their critics in a paragraph of their own; found by its cue words, never
+    by hand for an op-ed."""
+    a = ask(other_bots[doc], question)
+    assert a.answered and a.lead.startswith("The op-ed takes on the other side")
+    for start in starts:
+        assert any(q.text.startswith(start) for q in a.quotes), start
+
+
+@pytest.mark.parametrize(
+    "doc,question,expected",
+    [
+        ("water-oped", "Does the author support the proposed Sonai River pipeline?", "same leaking network"),
+        ("ai-schools-oped", "What is the author's stance on AI in schools?", "under clear rules"),
+        ("transit-oped", "Is the writer for or against congestion pricing?", "wrong order"),
+    ],
+)
+def test_where_the_author_stands_is_quoted_from_its_claims(other_bots, doc, question, expected):
+    a = ask(other_bots[doc], question)
+    assert a.answered and expected in " ".join(q.text for q in a.quotes), a.answer
+
+
+def test_someone_elses_position_is_no_question_about_the_authors(bot):
+    assert not ask(bot, "What is Imran Khan's position on the negotiations?").answered
 
 
 def test_a_name_the_op_ed_never_uses_stays_a_topic(bot):

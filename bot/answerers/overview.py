@@ -22,6 +22,7 @@ from bot.schema import Quote
 from bot.text import names, stem, terms, topic_terms
 from bot.turn import Draft, Turn
 from bot.wording import lead_for
+from index.docmap import claim_words
 from index.embeddings import MiniLMEmbeddings
 from index.store import LoadedIndex
 
@@ -29,32 +30,49 @@ CUES = {
     "recommendations": re.compile(
         r"\b(recommend\w*|propos(?:e|es|al|als|ing)|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
         r"what (?:should|must|ought|needs? to)\b.*\b(?:do|done|happen|take)|should be done|way forward|"
-        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|policy (?:advice|options)|what to do)\b",
+        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|want\w*\b.{0,60}\bto do|would like to see|"
+        r"policy (?:advice|options)|what to do)\b",
         re.I,
     ),
     "conclusion": re.compile(
         r"\b(conclu\w*|ends?|ending|closing|final (?:point|thought|word|message)|last word|wrap\w*|land|lands|leaves? (?:us|off))\b", re.I
     ),
+    # The other side: the objections the op-ed reports and answers.
+    "objections": re.compile(
+        r"\b(objections?|objects?|opposing (?:arguments?|views?|side)|counter-?arguments?|critics?|criticisms?|opponents?|"
+        r"other side|push(?:es)? ?back|rebut\w*|concede\w*|concessions?|arguments? against|case against)\b",
+        re.I,
+    ),
+    # Where the author stands, on the op-ed's subject or on a topic it names ("Is the writer for or
+    # against congestion pricing?"): answered from the op-ed's claims, not from any passage.
+    "stance": re.compile(
+        r"\b(stance|position (?:on|about|regarding|towards?)|(?:author|writer|columnist)['’]s (?:overall )?position|"
+        r"stands? on|where does .{1,40} stand|for or against|in favou?r of|supports? or opposes?|opinion (?:on|of|about)|"
+        r"views? (?:on|of|about)|point of view|think(?:s)? (?:of|about)|feel(?:s)? about|take on|"
+        r"(?:does|is) (?:the )?(?:author|writer|columnist|op-?ed|piece|article) (?:\w+ )?(?:support|oppose|favou?r|back|endorse|"
+        r"agree with|approve of|against|for))\b",
+        re.I,
+    ),
     "summary": re.compile(
         r"\b(about|summar\w*|gist|tl;?\s?dr|overview|main (?:point|argument|idea|message|claim|thrust|takeaway)s?|"
         r"thesis|central (?:argument|claim|idea)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
-        r"takeaways?|stance|position|views?|point of view|opinion|"
-        r"in (?:short|brief|a sentence|one sentence|a few words))\b",
+        r"takeaways?|views?|in (?:short|brief|a sentence|one sentence|a few words))\b",
         re.I,
     ),
 }
 # Cues that also introduce a passage question ("What is its view of the talks?", "What does it
 # say about X?"): with these, every leftover word counts as a topic.
-WEAK_CUES = re.compile(r"^(about|stance|position|views?|point of view|opinion)$", re.I)
+WEAK_CUES = re.compile(r"^(about|views?)$", re.I)
 
 PHRASINGS = {
     "summary": [
         "What is the op-ed about?",
         "Summarize the article.",
         "What is the main argument of the piece?",
-        "What is the author's stance?",
         "Give me the gist.",
     ],
+    "stance": ["What is the author's stance?", "Where does the writer stand?"],
+    "objections": ["What objections does the author answer?", "What do the critics say?"],
     "conclusion": ["What does the op-ed conclude?", "How does the article end?", "What is the author's final point?"],
     "recommendations": [
         "What does the op-ed recommend?",
@@ -64,6 +82,19 @@ PHRASINGS = {
     ],
 }
 MAX_RECOMMENDATIONS = 10
+# A sentence that brings in the other side ("Critics worry that …", "Some argue that …",
+# "Supporters of the plan raise serious objections …", "its defenders deserve a fair hearing"),
+# and, after one in the same paragraph, those that go on reporting it ("They argue that …").
+OTHER_SIDE = re.compile(
+    r"\b(critics?|opponents?|sceptics?|skeptics?|supporters of|defenders|proponents|objections?|the case for|"
+    r"(?:some|others?|many) (?:argue|say|will say|worry|point|claim|insist|contend|object|fear)|"
+    r"it is (?:sometimes |often )?argued|one (?:might|could) (?:argue|object))\b",
+    re.I,
+)
+REPORTING = re.compile(
+    r"\b(argue|argues|say|says|worry|worries|point to|points to|claim|claims|insist|insists|contend|contends|fear|fears)\b", re.I
+)
+MAX_OBJECTIONS = 4
 
 
 class OverviewAnswerer:
@@ -80,10 +111,12 @@ class OverviewAnswerer:
         # sentences ("AI", "schools"): naming them names no narrower topic.
         self._subject: dict[str, set[str]] = {}
         self._vocab: dict[str, set[str]] = {}
+        self._other_side: dict[str, list[int]] = {}
         for d, doc in index.documents.items():
             counts: dict[str, int] = {}
             rows = index.sentence_rows(d)
             self._vocab[d] = {w for r in rows for w in terms(index.sentences[r].text)}
+            self._other_side[d] = self._find_other_side(rows)
             for r in rows:
                 for w in set(terms(index.sentences[r].text)):
                     counts[w] = counts.get(w, 0) + 1
@@ -133,6 +166,19 @@ class OverviewAnswerer:
                 return Draft(answered=True, quotes=quotes_at(self.index.documents, [(doc, *items[k - 1])]), lead=lead_for("item"))
         if kind == "recommendations":
             return self._recommendations(turn, doc, dmap, rows, residue, lead)
+        if kind == "objections":
+            picks = self._other_side.get(doc, [])
+            if residue:
+                picks = self._closest(picks, rows, turn.vector, residue, defer=True)
+            if not picks:
+                return None
+            return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
+        if kind == "stance" and turn.own is not None:
+            return None  # "what does the author think of that plan?": its topic is in the turns before
+        if kind == "stance" and residue:
+            if any(w not in self._vocab[doc] for w in residue):
+                return None  # someone else's position, or a topic the op-ed never names: for retrieval
+            return self._stance(turn, doc, dmap, rows, residue)
         if residue:
             return None  # "what does it argue about X?": a passage question, for retrieval
         picks = (dmap.conclusion or dmap.thesis) if kind == "conclusion" else sorted(set(dmap.thesis) | set(dmap.conclusion))
@@ -165,6 +211,40 @@ class OverviewAnswerer:
         if not spans:
             return None
         return Draft(answered=True, quotes=self._numbered(spans), lead=lead)
+
+    def _find_other_side(self, rows: range) -> list[int]:
+        """Positions (within ``rows``) of the sentences that state the other side's case."""
+        sents = self.index.sentences
+        out: list[int] = []
+        para_with_cue = None
+        for i, r in enumerate(rows):
+            text = sents[r].text
+            if OTHER_SIDE.search(text):
+                para_with_cue = sents[r].paragraph
+                out.append(i)
+            elif para_with_cue == sents[r].paragraph and REPORTING.search(text):
+                out.append(i)
+            if len(out) >= MAX_OBJECTIONS:
+                break
+        return out
+
+    def _stance(self, turn: Turn, doc: str, dmap, rows: range, residue: list[str]) -> Draft | None:
+        """Where the author stands on a topic: the op-ed's claims about it (its thesis,
+        conclusion, recommendations and the sentences that argue, by words of argument) nearest
+        the topic. Its stance on the op-ed's own subject (no topic left) is its main argument."""
+        assert turn.vector is not None
+        sents = self.index.sentences
+        claims = sorted(
+            set(dmap.thesis)
+            | set(dmap.conclusion)
+            | set(dmap.recommendations)
+            | {i for i, r in enumerate(rows) if claim_words(sents[r].text)}
+        )
+        picks = self._closest(claims, rows, turn.vector, residue, defer=False)[:2]
+        if not picks:
+            return None
+        lead = lead_for("stance", self.index.documents[doc].title, len(self.index.documents) > 1, topical=True)
+        return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
 
     def _list_intro(self, rows: range, listed: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
         """The sentence that announces a list ("I would propose four:"), when there is one."""
@@ -199,8 +279,13 @@ class OverviewAnswerer:
         "what steps for KP's leadership?" asks for the whole list."""
         sents = self.index.sentences
         for run in dmap.enumerations:
-            head = next((sents[r] for r in rows if sents[r].start <= run[0][0] < sents[r].end), None)
-            if head is not None and set(residue) <= set(terms(head.text)):
+            k = next((k for k, r in enumerate(rows) if sents[r].start <= run[0][0] < sents[r].end), None)
+            if k is None:
+                continue
+            # the first item, and the sentence before it in the same paragraph ("The council
+            # should therefore commit to a clear sequence. First, …")
+            heads = [rows[k]] + ([rows[k - 1]] if k > 0 and sents[rows[k - 1]].paragraph == sents[rows[k]].paragraph else [])
+            if set(residue) <= {w for r in heads for w in terms(sents[r].text)}:
                 return True
         return False
 
