@@ -167,3 +167,24 @@ def test_the_default_model_writes_an_attributed_cited_lead(session_data_dir, emb
     a = ask(bot, "What does the op-ed recommend?")
     assert a.fallback is None and a.lead.startswith(("The op-ed", "According to", "The author")), a.lead
     assert "[1]" in a.lead and a.answer.startswith(a.lead)
+
+
+def test_bench_prose_prints_first_token_and_decode_against_raw_llama_cpp(session_data_dir, tmp_path, cli, monkeypatch):
+    """`opedbot bench --prose` with real llama.cpp (SmolLM2: the mechanics, not the figures):
+    every figure is measured, the raw baseline streams the same prompts, and it is written."""
+    import json
+
+    monkeypatch.setenv("OPEDBOT_LLM_GGUF", str(_smol()))
+    monkeypatch.setenv("OPEDBOT_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "prose.json"
+    code, stdout, _ = cli(["bench", "--prose", "--backend", "llamacpp", "--n", "2", "--out", str(out)], session_data_dir)
+    assert code == 0
+    assert "first word to the reader" in stdout and "raw llama-cpp-python, same prompts" in stdout
+    fig = json.loads(out.read_text())["prose"]
+    assert fig["questions"] == 2 and len(fig["raw"]) == 2
+    assert fig["first_token_p50_ms"] > 0 and fig["raw_decode_tps"] > 0 and fig["decode_ratio"] > 0
+
+
+def test_bench_prose_needs_a_backend_that_writes(session_data_dir, cli):
+    code, _, err = cli(["bench", "--prose", "--backend", "extractive", "--n", "2"], session_data_dir)
+    assert code == 2 and "writes leads" in err

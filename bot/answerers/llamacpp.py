@@ -68,16 +68,23 @@ class LlamaSelectorAnswerer(SentenceSelector):
         rows = self.index.sentence_rows(doc)
         return [rows[n - 1] for n in parse_reply(reply, len(rows))], p_none
 
-    def lead_stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
-        """The model's prose lead over an answer's quotes (``prompts/lead.md``), as it writes it;
-        user text and quotes are tokenized as text, never as template markup."""
-        text = render("lead", canary=CANARY)  # fixed: evaluated once, its state cached like the selector's
+    def lead_prompt(self, question: str, quotes: list[Quote]) -> tuple[str, str, list[tuple[str, bool]]]:
+        """The lead's prompt (``prompts/lead.md``): its fixed part, the key its evaluated state is
+        cached under, and the (text, special) pieces that follow; user text and quotes are
+        tokenized as text, never as template markup."""
+        text = render("lead", canary=CANARY)
         key = hashlib.sha256(f"lead|{self.model.path.name}|{text}".encode()).hexdigest()[:16]
-        self.model.prefix(key, text, cache=self.settings.cache_dir / "llm" / f"{key}.state")
         pieces: list[tuple[str, bool]] = []
         for q in quotes:
             pieces += [(f"[{q.n}] ", True), (q.text, False), ("\n", True)]
         pieces += [("Question: ", True), (question, False), ("<|im_end|>\n<|im_start|>assistant\n", True)]
+        return key, text, pieces
+
+    def lead_stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
+        """The model's prose lead over an answer's quotes, as it writes it. The fixed part is
+        evaluated once and its state cached like the selector's prefix."""
+        key, text, pieces = self.lead_prompt(question, quotes)
+        self.model.prefix(key, text, cache=self.settings.cache_dir / "llm" / f"{key}.state")
         return self.model.stream(key, pieces)
 
 

@@ -33,6 +33,10 @@ def register_bench(sub) -> None:
         "--load", action="store_true", help="with --rest: throughput at 1-100 concurrent connections on 127.0.0.1 (8 s each)"
     )
     bench.add_argument("--scale", help="also build indexes of N generated op-eds, e.g. 1,10,100,1000 (time and peak memory)")
+    bench.add_argument(
+        "--prose", action="store_true", help="time the model's prose leads instead (first token, first word, decode against raw llama.cpp)"
+    )
+    bench.add_argument("--n", type=int, default=8, help="with --prose: how many questions (default 8)")
     bench.add_argument("--out", type=Path, help="write every figure to this JSON file")
     bench.set_defaults(func=cmd_bench)
 
@@ -80,7 +84,18 @@ def cmd_bench(args) -> int:
             raise InputError(f"--scale takes counts like 1,10,100, got {args.scale!r}") from None
         if not all(0 < n <= 10_000 for n in levels):
             raise InputError("--scale counts must be between 1 and 10000")
-    figures: dict = {"in_process": run_bench(settings, args.questions, args.repeat)}
+    if args.prose:
+        from bot.evaluation.prose_bench import run_prose_bench
+
+        if not 1 <= args.n <= 200:
+            raise InputError("--n must be between 1 and 200")
+        figures: dict = {"prose": run_prose_bench(settings, args.questions, args.n)}
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(figures, indent=2), "utf-8")
+            print(f"wrote {args.out}")
+        return 0
+    figures = {"in_process": run_bench(settings, args.questions, args.repeat)}
     if args.rest or args.load:
         figures["rest"] = run_rest_bench(settings, args.questions, load=args.load, workers=args.workers)
     if levels:
