@@ -188,3 +188,27 @@ def test_bench_prose_prints_first_token_and_decode_against_raw_llama_cpp(session
 def test_bench_prose_needs_a_backend_that_writes(session_data_dir, cli):
     code, _, err = cli(["bench", "--prose", "--backend", "extractive", "--n", "2"], session_data_dir)
     assert code == 2 and "writes leads" in err
+
+
+def test_the_lead_names_sentence_numbers_when_the_quotes_are_whole_sentences(smol_bot):
+    """The numbered op-ed is evaluated once; the question then costs the sentence numbers and
+    their opening words, not every quote's tokens. A quote that is not a whole sentence is
+    written out as before."""
+    from dataclasses import replace
+
+    answerer = smol_bot.parts.answerers[-1]
+    a = ask(smol_bot, "Who brokered the ceasefire talks?")
+    _key, _text, pieces, renumber = answerer.lead_prompt(a.question, a.quotes)
+    asked = "".join(p for p, _ in pieces)
+    assert renumber is not None and sorted(renumber.values()) == [q.n for q in a.quotes]
+    assert all(q.text not in asked for q in a.quotes) and all(f"[{n}]" in asked for n in renumber)
+    part = replace(a.quotes[0], text=a.quotes[0].text[:-5], end=a.quotes[0].end - 5)
+    _key, _text, pieces, renumber = answerer.lead_prompt(a.question, [part])
+    assert renumber is None and part.text in "".join(p for p, _ in pieces)
+
+
+def test_citations_are_renumbered_to_the_answer_as_they_stream():
+    from bot.answerers.llamacpp import renumbered
+
+    pieces = ["The op-ed argues [", "1", "2] that x [3", "4].", " And [7] [x] y"]
+    assert "".join(renumbered(iter(pieces), {12: 1, 34: 2})) == "The op-ed argues [1] that x [2]. And [0] [x] y"

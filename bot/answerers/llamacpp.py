@@ -19,6 +19,7 @@ the ``openai`` backend).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 
 from bot.answerers.selector import CANARY, SentenceSelector, examples, parse_reply
@@ -30,6 +31,10 @@ from prompts import render
 GRAMMAR = r"""root ::= "NONE" | num (", " num){0,3}
 num ::= [1-9] [0-9]?"""
 _models: dict[tuple[str, int], LocalModel] = {}
+# How many opening words of each given sentence the lead's question repeats. Measured with
+# `opedbot bench --prose` (8 questions, rescue mode): none, first token p50 513 ms but 5 of 8
+# leads kept (the model cites the neighbouring sentence); six, 733 ms and 8 of 8.
+OPENING_WORDS = 6
 
 
 def _model(path, threads: int) -> LocalModel:
@@ -68,24 +73,99 @@ class LlamaSelectorAnswerer(SentenceSelector):
         rows = self.index.sentence_rows(doc)
         return [rows[n - 1] for n in parse_reply(reply, len(rows))], p_none
 
-    def lead_prompt(self, question: str, quotes: list[Quote]) -> tuple[str, str, list[tuple[str, bool]]]:
-        """The lead's prompt (``prompts/lead.md``): its fixed part, the key its evaluated state is
-        cached under, and the (text, special) pieces that follow; user text and quotes are
-        tokenized as text, never as template markup."""
+    def lead_prompt(self, question: str, quotes: list[Quote]) -> tuple[str, str, list[tuple[str, bool]], dict[int, int] | None]:
+        """The lead's prompt: its fixed part, the key its evaluated state is cached under, the
+        (text, special) pieces that follow (user text and quotes tokenized as text, never as
+        template markup), and how the model's citations map to the answer's quote numbers.
+
+        When every quote is a whole sentence of one op-ed, the fixed part is that op-ed with its
+        sentences numbered (``prompts/lead_numbered.md``, evaluated once per op-ed and cached
+        like the selector's prefix) and the question names sentence numbers: a few tokens to
+        evaluate instead of every quote's. Otherwise the quotes are written out
+        (``prompts/lead.md``)."""
+        numbered = self._sentence_numbers(quotes)
+        if numbered is not None:
+            doc, numbers = numbered
+            text = self._lead_prefix(doc)
+            key = hashlib.sha256(f"lead-numbered|{self.model.path.name}|{text}".encode()).hexdigest()[:16]
+            given = ", ".join(f"[{n}] {self._opening(doc, n)}…" for n in numbers)
+            pieces = [("<|im_start|>user\nSentences: ", True), (given, False), ("\nQuestion: ", True), (question, False)]
+            pieces += [("<|im_end|>\n<|im_start|>assistant\n", True)]
+            return key, text, pieces, {n: q.n for n, q in zip(numbers, quotes)}
         text = render("lead", canary=CANARY)
         key = hashlib.sha256(f"lead|{self.model.path.name}|{text}".encode()).hexdigest()[:16]
-        pieces: list[tuple[str, bool]] = []
+        pieces = []
         for q in quotes:
             pieces += [(f"[{q.n}] ", True), (q.text, False), ("\n", True)]
         pieces += [("Question: ", True), (question, False), ("<|im_end|>\n<|im_start|>assistant\n", True)]
-        return key, text, pieces
+        return key, text, pieces, None
 
     def lead_stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
-        """The model's prose lead over an answer's quotes, as it writes it. The fixed part is
-        evaluated once and its state cached like the selector's prefix."""
-        key, text, pieces = self.lead_prompt(question, quotes)
+        """The model's prose lead over an answer's quotes, as it writes it, its citations
+        renumbered to the answer's quotes (a number it was not given becomes [0], which the
+        gate drops)."""
+        key, text, pieces, renumber = self.lead_prompt(question, quotes)
         self.model.prefix(key, text, cache=self.settings.cache_dir / "llm" / f"{key}.state")
-        return self.model.stream(key, pieces)
+        stream = self.model.stream(key, pieces)
+        return renumbered(stream, renumber) if renumber is not None else stream
+
+    def _sentence_numbers(self, quotes: list[Quote]) -> tuple[str, list[int]] | None:
+        """The op-ed and the 1-based sentence numbers of the quotes, when each quote is a whole
+        sentence of the same op-ed."""
+        docs = {q.doc for q in quotes}
+        if len(docs) != 1 or not quotes:
+            return None
+        doc = docs.pop()
+        rows = self.index.sentence_rows(doc)
+        at = {(self.index.sentences[r].start, self.index.sentences[r].end): k + 1 for k, r in enumerate(rows)}
+        numbers = [at.get((q.start, q.end)) for q in quotes]
+        return (doc, [n for n in numbers if n is not None]) if all(numbers) else None
+
+    def _opening(self, doc: str, n: int) -> str:
+        return " ".join(self.index.sentences[self.index.sentence_rows(doc)[n - 1]].text.split()[:OPENING_WORDS])
+
+    def _lead_prefix(self, doc: str) -> str:
+        """The numbered op-ed with one worked turn made from its own first recommendation (or its
+        thesis): the lead restates that sentence and cites it."""
+        rows = self.index.sentence_rows(doc)
+        sents = self.index.sentences
+        dmap = self.index.maps.get(doc)
+        k = next(iter((dmap.recommendations or dmap.thesis) if dmap else []), 0)
+        body = sents[rows[k]].text.rstrip(" .")
+        example = {
+            "given": f"[{k + 1}] {self._opening(doc, k + 1)}…",
+            "lead": f"The op-ed argues that {body[:1].lower()}{body[1:]} [{k + 1}].",
+        }
+        numbered = [{"n": i + 1, "text": sents[r].text} for i, r in enumerate(rows)]
+        return render("lead_numbered", canary=CANARY, sentences=numbered, example=example)
+
+
+def renumbered(pieces: Iterator[str], numbers: dict[int, int]) -> Iterator[str]:
+    """The stream with every citation "[n]" of a sentence number rewritten to the answer's quote
+    number; text between "[" and "]" is held until the bracket closes (or 8 characters pass)."""
+    held = ""
+    for piece in pieces:
+        held += piece
+        out = ""
+        while held:
+            i = held.find("[")
+            if i < 0:
+                out, held = out + held, ""
+                break
+            out, held = out + held[:i], held[i:]
+            j = held.find("]")
+            if j < 0 and len(held) < 8:
+                break  # wait for the rest of the citation
+            m = re.match(r"\[(\d+)\]", held)
+            if m:
+                out += f"[{numbers.get(int(m.group(1)), 0)}]"
+                held = held[m.end() :]
+            else:
+                out, held = out + held[0], held[1:]
+        if out:
+            yield out
+    if held:
+        yield held
 
 
 def create(index: LoadedIndex, settings=None, **_components) -> LlamaSelectorAnswerer:

@@ -103,7 +103,7 @@ def _raw_decode(answerer, bot: Bot, questions: list[str]) -> list[dict]:
     out = []
     for q in questions:
         a = bot.ask(parse_request(q, None, bot.settings.model_copy(update={"llm_prose": False})))
-        _key, text, pieces = answerer.lead_prompt(a.question, a.quotes)
+        _key, text, pieces, _numbers = answerer.lead_prompt(a.question, a.quotes)
         tokens = model.tokens(text, bos=True) + [t for piece, special in pieces for t in model.tokens(piece, special=special)]
         with model._lock:
             model.llm.reset()
