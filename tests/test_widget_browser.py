@@ -153,11 +153,21 @@ def test_ask_quote_passage_follow_up_reload_and_new_conversation(sites, browser,
 
     follow = ask(frame, "Who brokered them?", 2)
     assert "Afghan Taliban" in follow.inner_text()
+    ask(frame, "What does the op-ed recommend?", 3)  # four long quotes: taller than the panel
+    # the question and the start of its answer are in view, not the end of the answer
+    assert frame.evaluate(
+        "() => { const m = document.querySelector('main'), q = [...document.querySelectorAll('#log .msg.user')].pop();"
+        " const a = m.getBoundingClientRect(), b = q.getBoundingClientRect(); return m.scrollHeight > m.clientHeight && b.top >= a.top - 1 && b.bottom <= a.bottom; }"
+    )
 
     page.reload(wait_until="load")  # same tab: the panel reopens with the conversation
     frame = widget_frame(page, sites["a"])
-    frame.wait_for_function(DONE, arg=2, timeout=10_000)
-    assert frame.locator("#log .msg.user").all_inner_texts() == ["Who brokered the ceasefire talks?", "Who brokered them?"]
+    frame.wait_for_function(DONE, arg=3, timeout=10_000)
+    assert frame.locator("#log .msg.user").all_inner_texts() == [
+        "Who brokered the ceasefire talks?",
+        "Who brokered them?",
+        "What does the op-ed recommend?",
+    ]
 
     frame.click("#new")
     assert frame.locator("#log .msg.user").count() == 0 and frame.locator(".suggest button").count() == 4

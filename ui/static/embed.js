@@ -132,6 +132,12 @@
 
   function scrollDown() { main.scrollTop = main.scrollHeight; }
 
+  // The question and the start of its answer in view: a long answer's lead is not scrolled away
+  // (when the answer is short, this is the bottom anyway).
+  function showFrom(node) {
+    main.scrollTop += node.getBoundingClientRect().top - main.getBoundingClientRect().top - 8;
+  }
+
   // ---- asking
   function friendly(status, body, retryAfter) {
     if (status === 429) {
@@ -172,7 +178,8 @@
     send.disabled = true;
     var sugg = log.querySelector(".suggest");
     if (sugg) sugg.remove();
-    log.appendChild(userNode(question));
+    var asked = userNode(question);
+    log.appendChild(asked);
     var pending = el("div", "msg bot typing", "…");
     pending.setAttribute("aria-hidden", "true"); // the finished answer is announced, not each piece
     log.appendChild(pending);
@@ -209,7 +216,7 @@
     save();
     pending.replaceWith(turn.answer ? answerNode(turn.answer) : noticeNode(turn.notice));
     log.removeAttribute("aria-busy");
-    scrollDown();
+    showFrom(asked);
     busy = false;
     send.disabled = false;
     box.focus();

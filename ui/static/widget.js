@@ -117,7 +117,8 @@
   }
 
   function open(focus) {
-    if (!frame) { // made on first open: a visitor who never opens it loads nothing more
+    var made = !frame;
+    if (made) { // made on first open: a visitor who never opens it loads nothing more
       frame = document.createElement("iframe");
       frame.title = opts.title;
       frame.src = frameUrl();
@@ -129,7 +130,7 @@
     panel.hidden = false;
     setLabel();
     remember(true);
-    if (focus !== false) focusFrame();
+    if (focus !== false && !made) focusFrame(); // a new frame is focused once it has loaded
   }
 
   function close() {
