@@ -51,6 +51,18 @@ def _get(url: str, body: dict | None = None) -> tuple[int, dict]:
         return e.code, json.loads(e.read())
 
 
+def _ask_retrying(url: str, question: str, seconds: float = 60) -> tuple[int, dict]:
+    until = time.monotonic() + seconds
+    while True:
+        try:
+            status, body = _get(url, {"question": question})
+        except OSError:
+            status, body = 0, {}
+        if status not in (0, 503) or time.monotonic() > until:
+            return status, body
+        time.sleep(0.5)
+
+
 @pytest.mark.parametrize("gate_on,step,data", [("load", "loading index", "existing"), ("build", "building index", "fresh")])
 def test_serve_binds_first_and_readyz_reports_the_step(gate_on, step, data, session_data_dir, embedder, tmp_path):
     data_dir = session_data_dir if data == "existing" else tmp_path / "fresh"
@@ -134,7 +146,9 @@ def test_serve_with_workers_answers_from_every_worker(session_data_dir):
                 time.sleep(0.2)
         assert in_a_row >= 8, "the workers did not all become ready"
         for _ in range(12):  # new connections land on either worker
-            status, body = _get(f"{base}/api/ask", {"question": "Who brokered the ceasefire talks?"})
+            # 8 ready answers in a row may all have come from one worker: the other may still
+            # be warming up (503 "starting", or slow on a loaded machine); a client retries
+            status, body = _ask_retrying(f"{base}/api/ask", "Who brokered the ceasefire talks?")
             assert status == 200 and "Afghan Taliban" in body["quotes"][0]["text"]
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
         if children.exists():
