@@ -16,7 +16,7 @@ def refusal(documents: dict[str, Document], reason: str, evidence: object = None
     """A plain "not in the op-ed" answer, with a hint of what it does cover and no passage."""
     titles = [d.title for d in documents.values()]
     if len(titles) == 1:
-        hint = f"It is about {titles[0].rstrip('.')}: ask about what it argues on that."
+        hint = f"It covers “{titles[0].rstrip('.')}”: ask about what it argues on that."  # a headline or a description, quoted as is
     else:
         hint = "The collection covers: " + "; ".join(titles[:5]) + ("…" if len(titles) > 5 else "") + "."
     lead = lead or ("The op-ed doesn't address this." if len(titles) == 1 else "None of the op-eds addresses this.")
