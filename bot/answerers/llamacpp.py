@@ -51,6 +51,7 @@ class LlamaSelectorAnswerer(SentenceSelector):
         super().__init__(index, settings)
         self.model = model or _model(model_path(settings), settings.llm_threads)
         self._keys: dict[str, str] = {}
+        self._lead_prefixes: dict[str, tuple[str, str]] = {}  # doc -> (key, text) of the numbered lead prefix
         for doc in index.documents:  # evaluate (or load) every document's prefix now, not on the first question
             self._prefix(doc)
 
@@ -86,8 +87,7 @@ class LlamaSelectorAnswerer(SentenceSelector):
         numbered = self._sentence_numbers(quotes)
         if numbered is not None:
             doc, numbers = numbered
-            text = self._lead_prefix(doc)
-            key = hashlib.sha256(f"lead-numbered|{self.model.path.name}|{text}".encode()).hexdigest()[:16]
+            key, text = self._lead_prefix(doc)
             given = ", ".join(f"[{n}] {self._opening(doc, n)}…" for n in numbers)
             pieces = [("<|im_start|>user\nSentences: ", True), (given, False), ("\nQuestion: ", True), (question, False)]
             pieces += [("<|im_end|>\n<|im_start|>assistant\n", True)]
@@ -124,9 +124,17 @@ class LlamaSelectorAnswerer(SentenceSelector):
     def _opening(self, doc: str, n: int) -> str:
         return " ".join(self.index.sentences[self.index.sentence_rows(doc)[n - 1]].text.split()[:OPENING_WORDS])
 
-    def _lead_prefix(self, doc: str) -> str:
-        """The numbered op-ed with one worked turn made from its own first recommendation (or its
-        thesis): the lead restates that sentence and cites it."""
+    def _lead_prefix(self, doc: str) -> tuple[str, str]:
+        """The key and text of the numbered op-ed with one worked turn made from its own first
+        recommendation (or its thesis): the lead restates that sentence and cites it. Made once
+        per op-ed."""
+        if doc not in self._lead_prefixes:
+            text = self._numbered_op_ed(doc)
+            key = hashlib.sha256(f"lead-numbered|{self.model.path.name}|{text}".encode()).hexdigest()[:16]
+            self._lead_prefixes[doc] = (key, text)
+        return self._lead_prefixes[doc]
+
+    def _numbered_op_ed(self, doc: str) -> str:
         rows = self.index.sentence_rows(doc)
         sents = self.index.sentences
         dmap = self.index.maps.get(doc)

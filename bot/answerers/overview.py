@@ -116,11 +116,11 @@ class OverviewAnswerer:
         for d, doc in index.documents.items():
             counts: dict[str, int] = {}
             rows = index.sentence_rows(d)
-            self._vocab[d] = {w for r in rows for w in terms(index.sentences[r].text)}
             self._other_side[d] = self._find_other_side(rows)
             for r in rows:
                 for w in set(terms(index.sentences[r].text)):
                     counts[w] = counts.get(w, 0) + 1
+            self._vocab[d] = set(counts)
             frequent = {w for w, c in counts.items() if c >= max(3, len(rows) / 5)}
             self._subject[d] = set(terms(doc.title)) | frequent
 

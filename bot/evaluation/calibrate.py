@@ -18,13 +18,15 @@ import json
 import sys
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.decision import FEATURES, MODEL_PATH, Model, features
 from bot.errors import InputError
+from index.vectordb import atomic_write
 
-DEFAULT_SETS = Path("tests/data/calibration.toml")
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SETS = ROOT / "tests" / "data" / "calibration.toml"
 C = 0.3  # inverse regularisation strength; 0.1-3 measured 0.76-0.82 cross-validated (README)
 # Probability at which to answer: the one of these with the best cross-validated accuracy (ties:
 # the higher, which refuses more). Refusing a question the op-ed answers costs a reader less than
@@ -94,7 +96,8 @@ def collect(sets: list[LabelledSet], progress=print) -> list[Row]:
                     bot.store.remove([d.id for d in default])
             bot.load(build_if_missing=True)
             parts = bot.parts
-            extractive = ExtractiveAnswerer(parts.index)
+            extractive = parts.answerers[-1]  # the backend, extractive as asked above
+            assert isinstance(extractive, ExtractiveAnswerer)
             for s in group:
                 items = load_items(s.questions)
                 reached = 0
@@ -184,30 +187,26 @@ def calibrate(sets_file: Path, out: Path, progress=print) -> dict:
     if len({r.answerable for r in rows}) < 2:
         raise InputError("the labelled sets need both answerable and unanswerable items that reach the decision")
     threshold, cv = cross_validate(rows)
-    model = _fit(rows)
-    model = Model(model.features, model.mean, model.scale, model.coef, model.intercept, threshold)
+    model = replace(_fit(rows), threshold=threshold)
     import sklearn
 
     about = {
         "fitted_on": {s.name: sum(r.set == s.name for r in rows) for s in sets},
-        "sets_file": str(sets_file),
+        "sets_file": str(sets_file.resolve().relative_to(ROOT)) if sets_file.resolve().is_relative_to(ROOT) else str(sets_file),
         "cross_validation": cv,
         "in_sample": score(model, rows),
         "C": C,
         "threshold": threshold,
         "scikit_learn": sklearn.__version__,
     }
-    model = Model(model.features, model.mean, model.scale, model.coef, model.intercept, threshold, about)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(model.to_dict(), indent=1) + "\n", "utf-8")
-    tmp.replace(out)
+    atomic_write(out, json.dumps(replace(model, about=about).to_dict(), indent=1) + "\n")
     return about
 
 
 def register(sub) -> None:
     p = sub.add_parser("calibrate", help="fit the answer/refuse decision on labelled question sets")
-    p.add_argument("--sets", type=Path, default=DEFAULT_SETS, help=f"TOML list of labelled sets (default {DEFAULT_SETS})")
+    p.add_argument("--sets", type=Path, default=DEFAULT_SETS, help="TOML list of labelled sets (default: tests/data/calibration.toml)")
     p.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the model (default: the one answering uses)")
     p.set_defaults(func=cmd_calibrate)
 

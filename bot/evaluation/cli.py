@@ -90,18 +90,14 @@ def cmd_bench(args) -> int:
         if not 1 <= args.n <= 200:
             raise InputError("--n must be between 1 and 200")
         figures: dict = {"prose": run_prose_bench(settings, args.questions, args.n)}
-        if args.out:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps(figures, indent=2), "utf-8")
-            print(f"wrote {args.out}")
-        return 0
-    figures = {"in_process": run_bench(settings, args.questions, args.repeat)}
-    if args.rest or args.load:
-        figures["rest"] = run_rest_bench(settings, args.questions, load=args.load, workers=args.workers)
-    if levels:
-        from bot.evaluation.scale import run_scale
+    else:
+        figures = {"in_process": run_bench(settings, args.questions, args.repeat)}
+        if args.rest or args.load:
+            figures["rest"] = run_rest_bench(settings, args.questions, load=args.load, workers=args.workers)
+        if levels:
+            from bot.evaluation.scale import run_scale
 
-        figures["scale"] = run_scale(levels)
+            figures["scale"] = run_scale(levels)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(figures, indent=2), "utf-8")
