@@ -26,7 +26,7 @@ from bot.followup import condense
 from bot.quotes import finalize
 from bot.retrieval import HybridRetriever
 from bot.schema import Answer
-from bot.text import focus
+from bot.text import focus, without_attribution
 from bot.turn import Draft, Request, Turn
 from bot.wording import compose, refusal
 from index.embeddings import MiniLMEmbeddings
@@ -54,11 +54,12 @@ def prepare(turn: Turn, parts: Parts) -> Turn:
 
 def retrieve(turn: Turn, parts: Parts) -> Turn:
     t = time.perf_counter()
+    # the vectors leave out "according to the writer" and the like (``without_attribution``)
     if turn.query != turn.text:  # a follow-up: its own words count beside the joined query
-        turn.vector, own_vector = parts.embedder.encode_queries([turn.query, turn.text])
+        turn.vector, own_vector = parts.embedder.encode_queries([without_attribution(turn.query), without_attribution(turn.text)])
         turn.own = (turn.text, own_vector)
     else:
-        turn.vector = parts.embedder.encode_one(turn.query)
+        turn.vector = parts.embedder.encode_one(without_attribution(turn.query))
     turn.hits = parts.retriever.retrieve(turn.query, turn.vector)
     turn.timings["retrieve"] = (time.perf_counter() - t) * 1000
     return turn

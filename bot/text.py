@@ -107,6 +107,32 @@ def focus(text: str) -> tuple[str, bool]:
     return (" ".join(asking) if asking and len(asking) < len(parts) else text), instructed
 
 
+# Phrases that attribute a question to the op-ed rather than say what it is about ("…, according
+# to the piece?", "in the writer's telling", "does the author think …"). Every question about an
+# op-ed is about what its author says, so they tell MiniLM nothing about which sentence answers,
+# and on a 10-word question they pull the query vector a long way off the subject.
+_WHO = r"(?:op-?ed|piece|article|author|writer|columnist|column|essay|editorial|commentator)"
+_ATTRIBUTION = [
+    re.compile(r",?\s*\b(?:according to|in the (?:view|opinion|eyes) of)\s+(?:the|this)\s+" + _WHO + r"(?:['’]s)?", re.I),
+    re.compile(
+        r",?\s*\b(?:in|by) (?:the|this) " + _WHO + r"(?:['’]s?)? (?:telling|view|opinion|account|words|reading|estimation|judge?ment)\b",
+        re.I,
+    ),
+    re.compile(r"\b(?:what|how) does (?:the|this) " + _WHO + r" (?:say|think|argue|write|feel|claim) (?:about|of|regarding|on)\b", re.I),
+    re.compile(r"\b(?:does|do|did|would) (?:the|this) " + _WHO + r" (?:think|believe|feel|consider|say|argue|claim|see)\b", re.I),
+]
+
+
+def without_attribution(text: str) -> str:
+    """The question with the phrases that only attribute it to the op-ed removed: what the query
+    vector is made from. A question that is nothing but such a phrase is kept as it is."""
+    out = text
+    for pattern in _ATTRIBUTION:
+        out = pattern.sub(" ", out)
+    out = re.sub(r"\s+([?.!,;:])", r"\1", " ".join(out.split())).lstrip(",;: ")
+    return out if len(words(out)) >= 2 else text
+
+
 def topic_terms(text: str) -> set[str]:
     """The stemmed words that name what a question is about: no function words, no frame
     words ("steps", "happened"), no words that only point at the document ("the article")."""

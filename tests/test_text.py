@@ -1,0 +1,41 @@
+"""Word-level text handling (``bot.text``) that decides what the query vector is made from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot import pipeline
+from bot.text import without_attribution
+from bot.turn import Turn
+from bot.validation import parse_request
+
+
+@pytest.mark.parametrize(
+    ("question", "core"),
+    [
+        ("What explains the comeback of the Pakistani Taliban, according to the piece?", "What explains the comeback of the Pakistani Taliban?"),
+        ("Where do the insurgents find safe havens, in the writer's telling?", "Where do the insurgents find safe havens?"),
+        ("According to the op-ed, who brokered the talks?", "who brokered the talks?"),
+        ("Does the author think the wave of bloodshed is a mystery?", "the wave of bloodshed is a mystery?"),
+        ("What does the columnist say about bus lanes?", "bus lanes?"),
+        # nothing but attribution, or none at all: kept as asked
+        ("What does the author think?", "What does the author think?"),
+        ("Who brokered the ceasefire talks?", "Who brokered the ceasefire talks?"),
+        # "author" as the subject of something else is not attribution
+        ("Who is the author of the op-ed?", "Who is the author of the op-ed?"),
+    ],
+)
+def test_without_attribution(question, core):
+    assert without_attribution(question) == core
+
+
+@pytest.mark.slow
+def test_the_query_vector_leaves_the_attribution_out(bot):
+    """What retrieval and the decision see: the vector of the question without "according to
+    the op-ed", the words (BM25, overlap) as asked."""
+    turn = Turn(parse_request("Who brokered the ceasefire talks, according to the op-ed?", [], bot.settings))
+    pipeline.prepare(turn, bot.parts)
+    pipeline.retrieve(turn, bot.parts)
+    assert turn.query == "Who brokered the ceasefire talks, according to the op-ed?"
+    assert np.allclose(turn.vector, bot.parts.embedder.encode_one("Who brokered the ceasefire talks?"), atol=1e-5)
