@@ -14,7 +14,10 @@ from bot.validation import parse_request
 @pytest.mark.parametrize(
     ("question", "core"),
     [
-        ("What explains the comeback of the Pakistani Taliban, according to the piece?", "What explains the comeback of the Pakistani Taliban?"),
+        (
+            "What explains the comeback of the Pakistani Taliban, according to the piece?",
+            "What explains the comeback of the Pakistani Taliban?",
+        ),
         ("Where do the insurgents find safe havens, in the writer's telling?", "Where do the insurgents find safe havens?"),
         ("According to the op-ed, who brokered the talks?", "who brokered the talks?"),
         ("Does the author think the wave of bloodshed is a mystery?", "the wave of bloodshed is a mystery?"),
