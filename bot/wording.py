@@ -35,6 +35,8 @@ LEADS = {
     "passage": "According to the op-ed:",
     "item": "That point, in the op-ed’s words:",
     "more": "The op-ed goes on:",
+    "related": "The op-ed makes that point in one sentence; elsewhere, on the same subject, it argues:",
+    "no-more": "The op-ed says no more about that point than this:",
 }
 
 

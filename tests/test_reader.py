@@ -215,6 +215,40 @@ def test_follow_ups_point_into_the_list_shown(bot):
     assert [q.text[:6] for q in third.quotes] == ["Third,"]
 
 
+def test_an_ordinal_after_one_point_counts_in_its_enumeration(bot):
+    """The answer showed the first recommendation alone: "the second one" is the op-ed's second."""
+    first = ask(bot, "What should KP's leadership do first?")
+    assert [q.text[:11] for q in first.quotes] == ["Moving ahea"], first.answer
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.answer}]
+    assert [q.text[:7] for q in ask(bot, "What about the second one?", history).quotes] == ["Second,"]
+    assert [q.text[:18] for q in ask(bot, "And the last one?", history).quotes] == ["Last but not least"]
+
+
+@pytest.mark.parametrize("name", ["kp", "transit-oped"])
+def test_more_about_a_point_made_in_one_sentence_is_not_that_sentence_again(bot, other_bots, name):
+    """Every point of these lists is one sentence followed by the next point: "tell me more"
+    shows what the op-ed says on that subject elsewhere, never the point or the list again."""
+    b = bot if name == "kp" else other_bots[name]
+    listed = ask(b, "What does the op-ed recommend?")
+    assert len(listed.quotes) >= 3
+    history = [{"role": "user", "content": listed.question}, {"role": "assistant", "content": listed.answer}]
+    more = ask(b, "Tell me more about the second one", history)
+    assert more.answered and more.quotes, more.answer
+    assert not {q.text for q in more.quotes} & {q.text for q in listed.quotes}, more.answer
+    assert more.lead.startswith("The op-ed makes that point in one sentence")
+    assert all(q.paragraph != listed.quotes[1].paragraph for q in more.quotes)
+
+
+def test_more_about_a_point_the_op_ed_never_returns_to_says_so(bot):
+    """The KP op-ed's third recommendation (civic resilience) has no sentence elsewhere among its
+    closest tenth of pairs: the answer says the op-ed says no more, and shows the point."""
+    listed = ask(bot, "What does the op-ed recommend?")
+    history = [{"role": "user", "content": listed.question}, {"role": "assistant", "content": listed.answer}]
+    more = ask(bot, "Tell me more about the third one", history)
+    assert more.lead == "The op-ed says no more about that point than this:"
+    assert [q.text[:6] for q in more.quotes] == ["Third,"]
+
+
 def test_a_bare_why_asks_about_the_answer_just_given(bot):
     """ "Why?" after "What is the second one?" is about the second recommendation, not about the
     list question two turns back; and it wants what lies behind it, not the same quote again."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from bot.quotes import quotes_at
 from bot.text import terms
 from bot.turn import Draft, Turn
@@ -49,6 +51,7 @@ class ConversationAnswerer:
     def __init__(self, index: LoadedIndex, max_terms: int = 3) -> None:
         self.index = index
         self.max_terms = max_terms  # a follow-up this short leans on the answer before it
+        self._closeness: dict[str, float] = {}
 
     def answer(self, turn: Turn) -> Draft | None:
         answers = [t["content"] for t in reversed(turn.history) if t["role"] == "assistant"]
@@ -69,7 +72,14 @@ class ConversationAnswerer:
         if m:
             # Count as the op-ed counts when the answer showed one of its enumerations
             # ("Second, …" is the second point even when the answer quoted more sentences).
-            items = self._enumeration_within(shown) or [(sents[r].doc, sents[r].start, sents[r].end) for r in shown]
+            # An answer that showed one point of an enumeration ("Moving ahead, KP should …"),
+            # alone or with what follows it in its paragraph, is counted in that enumeration:
+            # "and the second one?" is its second point.
+            items = (
+                self._enumeration_within(shown)
+                or self._enumeration_around(shown)
+                or [(sents[r].doc, sents[r].start, sents[r].end) for r in shown]
+            )
             if len(items) < 2:
                 return None
             k = position(m, len(items))
@@ -86,6 +96,12 @@ class ConversationAnswerer:
             more = self._continuation(picked[0], exclude=set(shown))
             if more:
                 picked, kind = picked + more, "more"
+            elif related := self._related(picked[0], exclude=set(shown)):
+                # The op-ed makes the point in one sentence: what it says on the same subject
+                # elsewhere is more, the point itself the reader has just read.
+                picked, kind = related, "related"
+            else:
+                kind = "no-more"
         return Draft(answered=True, quotes=quotes_at(self.index.documents, picked), lead=lead_for(kind))
 
     def _enumeration_within(self, shown: list[int]) -> list[tuple[str, int, int]]:
@@ -98,6 +114,49 @@ class ConversationAnswerer:
                 if all(any(a <= s and e <= b for a, b in spans) for s, e in run):
                     return [(doc, s, e) for s, e in run]
         return []
+
+    def _enumeration_around(self, shown: list[int]) -> list[tuple[str, int, int]]:
+        """The enumeration of the document map exactly one of whose items was shown, when all
+        else shown lies in that item's paragraph (what the op-ed says about that point)."""
+        sents = self.index.sentences
+        if len({(sents[r].doc, sents[r].paragraph) for r in shown}) != 1:
+            return []
+        doc = sents[shown[0]].doc
+        dmap = self.index.maps.get(doc)
+        for run in dmap.enumerations if dmap else []:
+            inside = [(s, e) for s, e in run if any(sents[r].start <= s and e <= sents[r].end for r in shown)]
+            if len(inside) == 1:
+                return [(doc, s, e) for s, e in run]
+        return []
+
+    def _related(self, item: tuple[str, int, int], exclude: set[int], limit: int = 2) -> list[tuple[str, int, int]]:
+        """The sentences of other paragraphs closest in meaning to a point, in document order:
+        those at least as close as the op-ed's closest tenth of sentence pairs across
+        paragraphs (every sentence of an op-ed shares its subject, so a fixed cosine would be
+        too lax for one and too strict for another)."""
+        sents = self.index.sentences
+        doc, start, _ = item
+        rows = self.index.sentence_rows(doc)
+        row = next((r for r in rows if sents[r].start <= start < sents[r].end), None)
+        if row is None:
+            return []
+        others = [r for r in rows if sents[r].paragraph != sents[row].paragraph and r not in exclude]
+        if not others:
+            return []
+        vectors = self.index.sentence_vectors
+        cosines = vectors[others] @ vectors[row]
+        close = [r for c, r in sorted(zip(cosines, others), reverse=True) if c >= self._close(doc)][:limit]
+        return [(doc, sents[r].start, sents[r].end) for r in sorted(close)]
+
+    def _close(self, doc: str) -> float:
+        """The cosine of this op-ed's closest tenth of sentence pairs from different paragraphs."""
+        if doc not in self._closeness:
+            sents, rows = self.index.sentences, self.index.sentence_rows(doc)
+            v = self.index.sentence_vectors[rows]
+            paragraphs = np.array([sents[r].paragraph for r in rows])
+            pairs = (v @ v.T)[paragraphs[:, None] != paragraphs[None, :]]
+            self._closeness[doc] = float(np.percentile(pairs, 90)) if pairs.size else 1.0
+        return self._closeness[doc]
 
     def _continuation(self, item: tuple[str, int, int], exclude: set[int], limit: int = 2) -> list[tuple[str, int, int]]:
         """What follows a point in its paragraph, up to the next point shown."""
