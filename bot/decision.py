@@ -35,6 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.errors import ConfigError
+from bot.text import names
 
 QUANTITY_Q = re.compile(
     r"\bhow (many|much)\b|\bwhat (number|percentage|share|proportion|amount)\b|"
@@ -87,6 +88,20 @@ def gives(kind: str | None, text: str) -> bool:
     return kind is None or bool(_GIVES[kind].search(text))
 
 
+_ACRONYM = re.compile(r"\b[A-Z][A-Z]+\b")
+
+
+def gives_fact(question: str, text: str) -> bool:
+    """Whether a passage holds the kind of thing a fact question asks for and does not already
+    name: a number or a time when it asks for one, otherwise a name ("the *Afghan Taliban*",
+    "*NACTA*") that the question lacks."""
+    kind = wanted_kind(question)
+    if kind is not None:
+        return gives(kind, text)
+    asked = {w.lower() for w in names(question) + _ACRONYM.findall(question)}
+    return any(w.lower() not in asked for w in names(text) + _ACRONYM.findall(text))
+
+
 # Questions that ask for one particular fact (a name, a number, a date, a place). Near-topic
 # questions the op-ed cannot answer are mostly of this kind; paraphrases mostly ask what the
 # op-ed says or thinks (``VIEW_Q``).
@@ -128,12 +143,13 @@ class Evidence:
     followup: bool = False  # the question was joined to the conversation before it
     asks_fact: bool = False
     asks_view: bool = False
+    fact_given: bool = False  # a fact question, and the closest passage holds that kind of fact (``gives_fact``)
 
 
 # The signals the learned decision weighs, in the order of its coefficients.
 FEATURES = (
     "cosine", "overlap", "whole", "known", "terms", "unknown", "unknown_focus", "unknown_names",
-    "no_wanted", "chunk_cosine", "followup", "asks_fact", "asks_view", "fact_cosine", "fact_overlap",
+    "no_wanted", "chunk_cosine", "followup", "asks_fact", "asks_view", "fact_cosine", "fact_overlap", "fact_given",
 )  # fmt: skip
 
 
@@ -155,6 +171,7 @@ def features(ev: Evidence) -> list[float]:
         # a question after one particular fact needs a closer, fuller match than one about a view
         ev.best_cosine * ev.asks_fact,
         ev.best_overlap * ev.asks_fact,
+        float(ev.fact_given),
     ]
 
 

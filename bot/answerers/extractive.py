@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answerers.conversation import shown_sentences
-from bot.decision import QUALIFIERS, Evidence, Model, asks_fact, asks_view, decide, focus_words, gives, wanted_kind
+from bot.decision import QUALIFIERS, Evidence, Model, asks_fact, asks_view, decide, focus_words, gives, gives_fact, wanted_kind
 from bot.followup import is_bare
 from bot.retrieval import Hit
 from bot.schema import Quote
@@ -201,6 +201,7 @@ class ExtractiveAnswerer:
             followup=followup,
             asks_fact=asks_fact(question),
             asks_view=asks_view(question),
+            fact_given=asks_fact(question) and bool(ranked) and gives_fact(question, ranked[0].span.text),
         )
 
     # -- selection
