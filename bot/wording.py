@@ -49,6 +49,11 @@ def lead_for(kind: str, title: str = "", many: bool = False, topical: bool = Fal
     return lead
 
 
+def list_too_short(n: int) -> str:
+    """A follow-up asked for a point past the end of the op-ed's list ("the fifth one" of four)."""
+    return f"The op-ed’s list has {n} points; ask about any of them by number."
+
+
 def attribution(quotes: list[Quote], documents: dict[str, Document]) -> list[str]:
     """For each quote, the words that introduce it when an answer has no lead of its own:
     "The op-ed argues:", then "It adds:" while the source stays the same; with several

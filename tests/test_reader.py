@@ -213,6 +213,9 @@ def test_follow_ups_point_into_the_list_shown(bot):
     assert [q.text[:18] for q in last.quotes] == ["Last but not least"]
     third = ask(bot, "What is the third recommendation?")  # no history: the op-ed's own list
     assert [q.text[:6] for q in third.quotes] == ["Third,"]
+    # past the end of the op-ed's list: it says how long the list is, not "doesn't address this"
+    fifth = ask(bot, "And the fifth one?", history)
+    assert not fifth.answered and not fifth.quotes and "4 points" in fifth.answer
 
 
 def test_an_ordinal_after_one_point_counts_in_its_enumeration(bot):

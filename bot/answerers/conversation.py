@@ -17,7 +17,7 @@ import numpy as np
 from bot.quotes import quotes_at
 from bot.text import terms
 from bot.turn import Draft, Turn
-from bot.wording import lead_for
+from bot.wording import lead_for, list_too_short
 from index.store import LoadedIndex
 
 ORDINALS = {
@@ -75,14 +75,14 @@ class ConversationAnswerer:
             # An answer that showed one point of an enumeration ("Moving ahead, KP should …"),
             # alone or with what follows it in its paragraph, is counted in that enumeration:
             # "and the second one?" is its second point.
-            items = (
-                self._enumeration_within(shown)
-                or self._enumeration_around(shown)
-                or [(sents[r].doc, sents[r].start, sents[r].end) for r in shown]
-            )
+            enumeration = self._enumeration_within(shown) or self._enumeration_around(shown)
+            items = enumeration or [(sents[r].doc, sents[r].start, sents[r].end) for r in shown]
             if len(items) < 2:
                 return None
             k = position(m, len(items))
+            if k is None and enumeration:
+                # "the fifth one" of the op-ed's four points: say so, not "the op-ed doesn't address this"
+                return Draft(answered=False, lead=list_too_short(len(items)), reason=f"the list has {len(items)} points")
             if k is None:
                 return None
             picked = [items[k - 1]]
