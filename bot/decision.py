@@ -72,10 +72,21 @@ QUALIFIERS = frozenset(
 )
 
 
+# After a qualifier ("the *name* of …", "the *number* of …"), what is asked for by name follows.
+_OF_WHAT = re.compile(
+    r"\s+of\s+(?:the\s+|an?\s+)?((?:[\w’'-]+\s*?){1,3}?)(?=\s+(?:in|for|of|on|at|by|from|with|to|that|who|which)\b|\s*[?.!]|\s*$)", re.I
+)
+
+
 def focus_words(question: str) -> list[str]:
     """The words naming what a question asks for by name, when it asks for one ([] otherwise)."""
     m = FOCUS_Q.match(question)
-    return re.findall(r"[A-Za-z]+", m.group(1).lower()) if m else []
+    if not m:
+        return []
+    found = re.findall(r"[A-Za-z]+", m.group(1).lower())
+    if found and all(w in QUALIFIERS for w in found) and (of := _OF_WHAT.match(question, m.end(1))):
+        found += re.findall(r"[A-Za-z]+", re.sub(r"['’]s\b", "", of.group(1).lower()))  # "the name of the TTP's leader"
+    return found
 
 
 def wanted_kind(question: str) -> str | None:

@@ -40,10 +40,16 @@ LEADS = {
 }
 
 
-def lead_for(kind: str, title: str = "", many: bool = False, topical: bool = False) -> str:
+NUMBER_WORDS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def lead_for(kind: str, title: str = "", many: bool = False, topical: bool = False, count: int = 0) -> str:
     """The framing sentence for an answer of a given kind: always attributes to the op-ed, never
-    states its claims in the bot's own voice. With several documents the op-ed is named."""
+    states its claims in the bot's own voice. With several documents the op-ed is named. The
+    op-ed's own list of recommendations is counted ("The op-ed makes four recommendations:")."""
     lead = LEADS[f"{kind}-topical"] if topical and f"{kind}-topical" in LEADS else LEADS[kind]
+    if kind == "recommendations" and not topical and 2 <= count < len(NUMBER_WORDS):
+        lead = f"The op-ed makes {NUMBER_WORDS[count]} recommendations:"
     if many and title:
         lead = lead.replace("the op-ed", f"the op-ed ‘{title}’", 1).replace("The op-ed", f"The op-ed ‘{title}’", 1)
     return lead

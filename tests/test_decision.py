@@ -116,6 +116,9 @@ def test_question_types(question, fact, view):
         ("How many people were killed in militant attacks?", ["people"]),
         ("How much money has the government allocated?", ["money"]),
         ("What is the population of Varunapuri?", ["population"]),
+        # a qualifier names no thing: what follows "of" does
+        ("What is the name of the TTP’s leader?", ["name", "ttp", "leader"]),
+        ("What is the exact number of attacks in 2024?", ["exact", "number", "attacks"]),
         ("Who brokered the ceasefire talks?", []),  # asks who, names no thing
         ("Which country must Pakistan improve relations with?", []),  # a category: left out
         ("What does the op-ed say about NACTA?", []),

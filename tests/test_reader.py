@@ -116,7 +116,7 @@ def test_map_is_stored_with_the_build(tmp_path, embedder):
 
 def test_recommendations_each_its_own_quote_once(bot):
     a = ask(bot, "What does the op-ed recommend?")
-    assert a.answered and a.lead == "The op-ed recommends:"
+    assert a.answered and a.lead == "The op-ed makes four recommendations:"  # its own list, counted
     for start in KP_LIST:
         assert sum(q.text.startswith(start) for q in a.quotes) == 1, start
         assert a.answer.count(start) == 1

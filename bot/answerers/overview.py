@@ -207,6 +207,7 @@ class OverviewAnswerer:
             lead = lead_for("recommendations", self.index.documents[doc].title, len(self.index.documents) > 1, topical=True)
         elif listed:
             spans = [*self._list_intro(rows, listed), *((doc, a, b) for a, b in listed)]
+            lead = lead_for("recommendations", self.index.documents[doc].title, len(self.index.documents) > 1, count=len(listed))
         else:
             spans = [self._row_span(rows[i]) for i in dmap.recommendations[:MAX_RECOMMENDATIONS]]
         if not spans:
