@@ -28,6 +28,7 @@ LEADS = {
     "conclusion": "The op-ed concludes:",
     "objections": "The op-ed takes on the other side:",
     "objections-topical": "On that, the op-ed takes on the other side:",
+    "rebuttal": "The op-ed answers the other side:",
     "stance": "In its own words, the op-ed’s main argument and its conclusion:",
     "stance-topical": "On that, the op-ed argues:",
     "recommendations": "The op-ed recommends:",

@@ -154,6 +154,46 @@ def test_how_a_whole_op_ed_question_is_put_is_no_topic_of_its_own(bot, question,
 @pytest.mark.parametrize(
     "doc,question,starts",
     [
+        # a paragraph of objections, answered in the next one
+        ("transit-oped", "How does the author respond to critics?", ["These objections deserve", "The revenue argument"]),
+        ("health-oped", "What is the writer's rebuttal?", ["There is truth in each"]),
+        # the same paragraph goes on to answer them
+        ("ai-schools-oped", "How does the author counter those objections?", ["These are real risks.", "But each of them"]),
+        # answered point by point
+        (
+            "water-oped",
+            "How does the columnist reply to the critics?",
+            ["Big projects have their place", "That concern is real", "Yet the city"],
+        ),
+    ],
+)
+def test_the_authors_reply_to_the_other_side(other_bots, doc, question, starts):
+    """The sentences that answer the objections, not the objections again: found from where
+    the other side is stated and the words that turn against it ("but", "yet")."""
+    b = other_bots[doc]
+    a = ask(b, question)
+    assert a.answered and a.lead == "The op-ed answers the other side:", a.answer
+    for start in starts:
+        assert any(q.text.startswith(start) for q in a.quotes), start
+    objections = {q.text for q in ask(b, "What do the critics say?").quotes}
+    assert objections and not objections & {q.text for q in a.quotes}
+
+
+def test_a_reply_follow_up_needs_the_other_side_just_shown(other_bots):
+    b = other_bots["transit-oped"]
+    critics = ask(b, "What do the author's critics say?")
+    history = [{"role": "user", "content": critics.question}, {"role": "assistant", "content": critics.answer}]
+    reply = ask(b, "How does she answer that point?", history)
+    assert reply.lead == "The op-ed answers the other side:" and "borrow against future toll receipts" in reply.answer
+    # "that" after an answer about something else is not the other side
+    fleet = ask(b, "How many buses does Marston Area Transit run?")
+    history = [{"role": "user", "content": fleet.question}, {"role": "assistant", "content": fleet.answer}]
+    assert ask(b, "How does she answer that point?", history).lead != "The op-ed answers the other side:"
+
+
+@pytest.mark.parametrize(
+    "doc,question,starts",
+    [
         (
             "transit-oped",
             "What objections to her view does the author acknowledge?",

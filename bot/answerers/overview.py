@@ -11,11 +11,12 @@ alone, those closest to the topic. Anything else returns None and the next answe
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
 
-from bot.answerers.conversation import ORDINAL_REF
+from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
 from bot.quotes import quotes_at
 from bot.schema import Quote
@@ -37,10 +38,18 @@ CUES = {
     "conclusion": re.compile(
         r"\b(conclu\w*|ends?|ending|closing|final (?:point|thought|word|message)|last word|wrap\w*|land|lands|leaves? (?:us|off))\b", re.I
     ),
+    # The author's reply to the other side ("How does the writer respond to critics?", after the
+    # objections: "How does she answer that point?"). Before "objections": both name the critics.
+    "rebuttal": re.compile(
+        r"\b(rebut\w*|(?:respond\w*|repl(?:y|ies|ying)|answer(?:s|ing)?)\s+(?:to\s+)?(?:the\s+|those\s+|these\s+|that\s+|this\s+|such\s+|its\s+|her\s+|his\s+|their\s+)?"
+        r"(?:critics?|criticisms?|objections?|opponents?|other side|concerns?|worries|points?|arguments?|them|that|those|these|this)|"
+        r"counter(?:s|ing)?\s+(?:the\s+|those\s+|these\s+|that\s+|them\b|their\s+)(?:objections?|arguments?|critics?|points?)?)\b",
+        re.I,
+    ),
     # The other side: the objections the op-ed reports and answers.
     "objections": re.compile(
         r"\b(objections?|objects?|opposing (?:arguments?|views?|side)|counter-?arguments?|critics?|criticisms?|opponents?|"
-        r"other side|push(?:es)? ?back|rebut\w*|concede\w*|concessions?|arguments? against|case against)\b",
+        r"other side|push(?:es)? ?back|concede\w*|concessions?|arguments? against|case against)\b",
         re.I,
     ),
     # Where the author stands, on the op-ed's subject or on a topic it names ("Is the writer for or
@@ -96,6 +105,10 @@ REPORTING = re.compile(
     r"\b(argue|argues|say|says|worry|worries|point to|points to|claim|claims|insist|insists|contend|contends|fear|fears)\b", re.I
 )
 MAX_OBJECTIONS = 4
+MAX_REPLY = 3
+# A sentence that turns against what came before it: the author answering an objection.
+CONTRAST = re.compile(r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real)\b", re.I)
+POINTER = re.compile(r"\b(that|this|those|these|them|it)\b", re.I)
 
 
 class OverviewAnswerer:
@@ -167,6 +180,8 @@ class OverviewAnswerer:
                 return Draft(answered=True, quotes=quotes_at(self.index.documents, [(doc, *items[k - 1])]), lead=lead_for("item"))
         if kind == "recommendations":
             return self._recommendations(turn, doc, dmap, rows, residue, lead)
+        if kind == "rebuttal":
+            return self._rebuttal(turn, doc, rows, lead)
         if kind == "objections":
             picks = self._other_side.get(doc, [])
             if residue:
@@ -213,6 +228,41 @@ class OverviewAnswerer:
         if not spans:
             return None
         return Draft(answered=True, quotes=self._numbered(spans), lead=lead)
+
+    def _rebuttal(self, turn: Turn, doc: str, rows: range, lead: str) -> Draft | None:
+        """The author's reply to the other side: when a paragraph states the other side's case
+        (it opens with it and most of it reports it), the opening of the next paragraph; when the
+        op-ed answers each objection in turn, the sentences after each. A follow-up ("How does
+        she answer that?") is about the other side only when the answer before showed it."""
+        sents = self.index.sentences
+        other = self._other_side.get(doc, [])
+        if not other:
+            return None
+        last = next((t["content"] for t in reversed(turn.history) if t["role"] == "assistant"), None)
+        if last is not None and (turn.own is not None or POINTER.search(turn.text)):
+            shown = set(shown_sentences(self.index, last))
+            if not shown & {rows[i] for i in other}:
+                return None  # "that" is something else: retrieval
+        reply: list[int] = []
+        theirs = set(other)
+        turns = lambda j: bool(CONTRAST.search(sents[rows[j]].text))  # noqa: E731
+        asked = lambda j: sents[rows[j]].text.rstrip().endswith("?")  # noqa: E731
+        for i in other:
+            paragraph = sents[rows[i]].paragraph
+            later = [j for j in range(i + 1, len(rows)) if sents[rows[j]].paragraph == paragraph]
+            rest = list(itertools.takewhile(lambda j: j not in theirs, later))  # up to their next point
+            if len(rest) < len(later):  # answered point by point: the first sentence that turns against it
+                reply += [j for j in rest if turns(j)][:1]
+            elif any(turns(j) for j in rest):  # the paragraph goes on to answer them
+                reply += [j for j in rest if not asked(j)][:MAX_REPLY]
+            else:  # the paragraph states their case; the next one opens with the answer
+                following = [j for j in range(i + 1, len(rows)) if sents[rows[j]].paragraph != paragraph]
+                first = sents[rows[following[0]]].paragraph if following else None
+                reply += [j for j in following if sents[rows[j]].paragraph == first and not asked(j)][:MAX_REPLY]
+        reply = sorted(dict.fromkeys(reply))[:MAX_REPLY]
+        if not reply:
+            return None
+        return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in reply]), lead=lead)
 
     def _find_other_side(self, rows: range) -> list[int]:
         """Positions (within ``rows``) of the sentences that state the other side's case."""
