@@ -57,6 +57,10 @@ ENUMERATION = re.compile(
     r"additionally|in addition|practically)\b",
     re.I,
 )
+_WHY_BACK = re.compile(
+    r"^\s*(?:and\s+|so\s+|but\s+)?(?:why\b(?=.*\b(?:that|this|it|they|those|these|such)\b)|how so\b|what(?:['’]s| is) (?:behind|the reason for) (?:that|this|it)\b)",
+    re.I,
+)
 FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS | STOPWORDS)
 
 
@@ -118,7 +122,9 @@ class ExtractiveAnswerer:
         measures labelled questions with this too)."""
         assert turn.vector is not None, "retrieve runs before answer"
         shown = self._just_shown(turn)
-        bare = turn.own is not None and is_bare(turn.text)
+        # "Why?", and "why is that a problem?" about what was just shown: the shown sentences
+        # cannot be their own reason, so they are passed over
+        bare = turn.own is not None and (is_bare(turn.text) or bool(_WHY_BACK.match(turn.text)))
         ranked = self.score(turn.query, turn.vector, turn.hits, turn.own, exclude=shown if bare else set(), shown=shown)
         return ranked, self.evidence(turn.text, turn.query, ranked, turn.hits, followup=turn.own is not None)
 
@@ -145,7 +151,11 @@ class ExtractiveAnswerer:
         happened when they collapsed?" is not answered with the previous question's passage; a
         follow-up with no words of its own ("Why?") has only its context to go by. Rows in
         ``exclude`` are passed over while others remain."""
-        rows = sorted({r for h in hits for r in self._by_chunk.get(h.chunk.id, ())})
+        sents = self.index.sentences
+        # where the op-ed goes on after each sentence the reader was shown: a candidate even when
+        # retrieval missed its chunk ("why is that a problem?" is answered by the next sentence)
+        after = [x + 1 for x in shown if x + 1 < len(sents) and x + 1 not in shown and sents[x + 1].doc == sents[x].doc]
+        rows = sorted({r for h in hits for r in self._by_chunk.get(h.chunk.id, ())} | set(after))
         rows = [r for r in rows if r not in exclude] or rows
         # A question the op-ed asks ("What should the city do instead?") answers nothing itself,
         # and it resembles questions more than any answer does.
@@ -163,8 +173,7 @@ class ExtractiveAnswerer:
             if own_terms:
                 overlaps = [0.5 * o + 0.5 * self._overlap(own_terms, r) for o, r in zip(overlaps, rows)]
         if shown:
-            sents, r = self.index.sentences, self.ranking
-            after = [x + 1 for x in shown if x + 1 < len(sents) and x + 1 not in shown and sents[x + 1].doc == sents[x].doc]
+            r = self.ranking
             cosines = cosines - r.repeat_penalty * np.isin(rows, list(shown)) + r.next_bonus * np.isin(rows, after)
         out = [Scored(self.index.sentences[r], r, float(c), o, float(qc)) for r, c, o, qc in zip(rows, cosines, overlaps, query_cosines)]
         out.sort(key=lambda s: -s.score(self.ranking))
