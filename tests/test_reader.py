@@ -151,6 +151,13 @@ def test_how_a_whole_op_ed_question_is_put_is_no_topic_of_its_own(bot, question,
     assert [q.text for q in ask(bot, question).quotes] == [q.text for q in ask(bot, plain[kind]).quotes]
 
 
+@pytest.mark.parametrize("name", ["ai-schools-oped", "transit-oped", "water-oped"])
+def test_how_many_recommendations_is_answered_with_the_count_and_the_list(other_bots, name):
+    a = ask(other_bots[name], "How many steps does the author propose?")
+    assert a.answered and a.lead == "The op-ed makes four recommendations:", a.answer
+    assert len(a.quotes) >= 4
+
+
 @pytest.mark.parametrize(
     "doc,question,starts",
     [

@@ -106,6 +106,7 @@ REPORTING = re.compile(
 )
 MAX_OBJECTIONS = 4
 MAX_REPLY = 3
+HOW_MANY = re.compile(r"\bhow many\b", re.I)
 # A sentence that turns against what came before it: the author answering an objection.
 CONTRAST = re.compile(r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real)\b", re.I)
 POINTER = re.compile(r"\b(that|this|those|these|them|it)\b", re.I)
@@ -211,7 +212,8 @@ class OverviewAnswerer:
         if turn.own is not None:  # joined to earlier turns: their topic words count too
             topic += sorted(topic_terms(turn.query) - topic_terms(turn.text) - self._subject.get(doc, set()))
         listed = self._listed(dmap, rows)
-        if topic and not (residue and self._addresses_a_list(dmap, rows, residue)):
+        counting = bool(HOW_MANY.search(turn.text)) and bool(listed)  # "How many rules does she propose?": the list, counted
+        if topic and not counting and not (residue and self._addresses_a_list(dmap, rows, residue)):
             # A question that names its own topic at length may be about another passage
             # ("since it says X, what alternative does it propose?"): let retrieval have it
             # when some other sentence is clearly nearer.
