@@ -126,7 +126,23 @@ class ExtractiveAnswerer:
         # cannot be their own reason, so they are passed over
         bare = turn.own is not None and (is_bare(turn.text) or bool(_WHY_BACK.match(turn.text)))
         ranked = self.score(turn.query, turn.vector, turn.hits, turn.own, exclude=shown if bare else set(), shown=shown)
+        if bare and shown and not self._listed(shown):
+            # An op-ed gives its reasons for a claim where it makes it: the claim's paragraph
+            # answers "why?" when any of it is left to show. (A point of a list is the
+            # exception: its paragraph holds the other points, not its reasons.)
+            sents = self.index.sentences
+            paragraphs = {(sents[x].doc, sents[x].paragraph) for x in shown}
+            ranked = [s for s in ranked if (s.span.doc, s.span.paragraph) in paragraphs] or ranked
         return ranked, self.evidence(turn.text, turn.query, ranked, turn.hits, followup=turn.own is not None)
+
+    def _listed(self, rows: set[int]) -> bool:
+        """Whether any of these sentences holds a point of one of the op-ed's enumerations."""
+        sents = self.index.sentences
+        for r in rows:
+            dmap = self.index.maps.get(sents[r].doc)
+            if dmap and any(sents[r].start <= a < sents[r].end for run in dmap.enumerations for a, _ in run):
+                return True
+        return False
 
     def _just_shown(self, turn: Turn) -> set[int]:
         """For a follow-up, the sentences the previous answer showed: the reader has them already.
