@@ -181,9 +181,21 @@ class IndexStore:
         merged = {d.id: d for d in self.registered_documents()}
         taken = sorted(i for i in ids if i in merged and merged[i].sha256 != next(d for d in docs if d.id == i).sha256)
         if taken and not replace:
-            raise OpedbotError(f"document id {', '.join(taken)} is already indexed: add with --replace to update it, or --id to keep both")
+            raise OpedbotError(f"{self._taken(taken, merged, docs)}: add with --replace to update it, or --id to keep both")
         merged.update({d.id: d for d in docs})
         return self._build(sorted(merged.values(), key=lambda d: d.id), register=docs, force=False)
+
+    @staticmethod
+    def _taken(ids: list[str], current: dict[str, Document], docs: list[Document]) -> str:
+        """Why adding these ids would replace documents: what differs, and for the shipped op-ed
+        that every index starts with it (adding its own file to a new data dir lands here)."""
+        parts = []
+        for i in ids:
+            new = next(d for d in docs if d.id == i)
+            what = "with the same text but another title, date or author" if current[i].text == new.text else "with other text"
+            shipped = " (the shipped op-ed, which every index starts with)" if i == default_document().id else ""
+            parts.append(f"{i} is already indexed{shipped} {what}")
+        return "document id " + "; ".join(parts)
 
     def remove(self, ids: list[str]) -> BuildResult:
         """Unregister documents and rebuild without them (the shipped op-ed included, so an

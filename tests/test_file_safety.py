@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -50,7 +51,12 @@ def test_cli_refuses_traversal_symlinks_fifos_and_silent_replaces(cli, tmp_path,
     other.parent.mkdir()
     other.write_text("A different op-ed that happens to share the file name.", "utf-8")
     code, _, err = cli(["index", "add", str(other)], data)
-    assert code == 2 and "already indexed" in err and "--replace" in err
+    assert code == 2 and "already indexed" in err and "with other text" in err and "--replace" in err
+    # the shipped op-ed's own file, added to a new data dir: it is there already, and the error
+    # says so and what differs (its file has no title line; the shipped copy has a title)
+    shipped = Path(__file__).resolve().parent.parent / "index" / "corpus" / "kp-oped-2025-09-09.txt"
+    code, _, err = cli(["index", "add", str(shipped)], tmp_path / "new-data")
+    assert code == 2 and "shipped op-ed, which every index starts with" in err and "same text" in err, err
     assert cli(["index", "add", str(other), "--replace"], data)[0] == 0
     assert cli(["index", "add", str(doc), "--id", "water-2"], data)[0] == 0
     code, out, _ = cli(["docs", "--json"], data)
