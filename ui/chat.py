@@ -161,6 +161,7 @@ def build_app(readiness, feedback: FeedbackStore, limits: ClientLimits | None = 
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
                     label="Conversation",
+                    show_label=False,  # its floating label covered the first line once the log scrolled
                     height=440,
                     sanitize_html=True,
                     buttons=["copy", "copy_all"],  # no "share": it posts to an outside site
