@@ -35,6 +35,15 @@ def is_bare(question: str) -> bool:
     return not terms(question)
 
 
+_WHY = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?:why|how so|what(?:['’]s| is) (?:behind|the reason for))\b", re.I)
+
+
+def asks_why_of_it(question: str) -> bool:
+    """Asks for the reason of what was just said: "Why?", "How so?", "Why is that a problem?"
+    (not "Why are procedural delays a problem?", which names its own subject)."""
+    return is_bare(question) or (bool(_WHY.match(question)) and bool(_PRONOUN.search(question)))
+
+
 def condense(question: str, history: list[dict] | None) -> str:
     """The text to retrieve with: the question, prefixed by the last user turn when it points
     back, or by the last answer when it has no words of its own."""

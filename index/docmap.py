@@ -67,6 +67,10 @@ class DocMap:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def enumeration_at(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The enumeration one of whose items lies within ``[start, end)`` (a sentence), or []."""
+        return next((run for run in self.enumerations if any(start <= a and b <= end for a, b in run)), [])
+
     @classmethod
     def from_dict(cls, d: dict) -> DocMap:
         d = dict(d)

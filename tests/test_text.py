@@ -42,3 +42,21 @@ def test_the_query_vector_leaves_the_attribution_out(bot):
     pipeline.retrieve(turn, bot.parts)
     assert turn.query == "Who brokered the ceasefire talks, according to the op-ed?"
     assert np.allclose(turn.vector, bot.parts.embedder.encode_one("Who brokered the ceasefire talks?"), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("question", "why"),
+    [
+        ("Why?", True),
+        ("How so?", True),
+        ("Why is that a problem?", True),
+        ("And why does it matter?", True),
+        ("What's behind that, then?", True),
+        ("Why are procedural delays a problem?", False),  # names its own subject
+        ("Who brokered them?", False),
+    ],
+)
+def test_asks_why_of_it(question, why):
+    from bot.followup import asks_why_of_it
+
+    assert asks_why_of_it(question) is why

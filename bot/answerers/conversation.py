@@ -123,10 +123,10 @@ class ConversationAnswerer:
             return []
         doc = sents[shown[0]].doc
         dmap = self.index.maps.get(doc)
-        for run in dmap.enumerations if dmap else []:
-            inside = [(s, e) for s, e in run if any(sents[r].start <= s and e <= sents[r].end for r in shown)]
-            if len(inside) == 1:
-                return [(doc, s, e) for s, e in run]
+        for r in shown:
+            run = dmap.enumeration_at(sents[r].start, sents[r].end) if dmap else []
+            if sum(any(sents[x].start <= a and b <= sents[x].end for x in shown) for a, b in run) == 1:
+                return [(doc, a, b) for a, b in run]
         return []
 
     def _related(self, item: tuple[str, int, int], exclude: set[int], limit: int = 2) -> list[tuple[str, int, int]]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.answerers.conversation import shown_sentences
 from bot.decision import QUALIFIERS, Evidence, Model, asks_fact, asks_view, decide, focus_words, gives, gives_fact, wanted_kind
-from bot.followup import is_bare
+from bot.followup import asks_why_of_it, is_bare
 from bot.retrieval import Hit
 from bot.schema import Quote
 from bot.text import FRAME_WORDS, STOPWORDS, names, stem, terms, topic_terms, words
@@ -55,10 +55,6 @@ LIST_CUES = re.compile(
 ENUMERATION = re.compile(
     r"^(second|third|fourth|fifth|next|then|finally|last|lastly|also|moreover|further|furthermore|"
     r"additionally|in addition|practically)\b",
-    re.I,
-)
-_WHY_BACK = re.compile(
-    r"^\s*(?:and\s+|so\s+|but\s+)?(?:why\b(?=.*\b(?:that|this|it|they|those|these|such)\b)|how so\b|what(?:['’]s| is) (?:behind|the reason for) (?:that|this|it)\b)",
     re.I,
 )
 FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS | STOPWORDS)
@@ -124,9 +120,9 @@ class ExtractiveAnswerer:
         shown = self._just_shown(turn)
         # "Why?", and "why is that a problem?" about what was just shown: the shown sentences
         # cannot be their own reason, so they are passed over
-        bare = turn.own is not None and (is_bare(turn.text) or bool(_WHY_BACK.match(turn.text)))
-        ranked = self.score(turn.query, turn.vector, turn.hits, turn.own, exclude=shown if bare else set(), shown=shown)
-        if bare and shown and not self._listed(shown):
+        why = turn.own is not None and asks_why_of_it(turn.text)
+        ranked = self.score(turn.query, turn.vector, turn.hits, turn.own, exclude=shown if why else set(), shown=shown)
+        if why and shown and not self._in_a_list(shown):
             # An op-ed gives its reasons for a claim where it makes it: the claim's paragraph
             # answers "why?" when any of it is left to show. (A point of a list is the
             # exception: its paragraph holds the other points, not its reasons.)
@@ -135,14 +131,10 @@ class ExtractiveAnswerer:
             ranked = [s for s in ranked if (s.span.doc, s.span.paragraph) in paragraphs] or ranked
         return ranked, self.evidence(turn.text, turn.query, ranked, turn.hits, followup=turn.own is not None)
 
-    def _listed(self, rows: set[int]) -> bool:
+    def _in_a_list(self, rows: set[int]) -> bool:
         """Whether any of these sentences holds a point of one of the op-ed's enumerations."""
-        sents = self.index.sentences
-        for r in rows:
-            dmap = self.index.maps.get(sents[r].doc)
-            if dmap and any(sents[r].start <= a < sents[r].end for run in dmap.enumerations for a, _ in run):
-                return True
-        return False
+        sents, maps = self.index.sentences, self.index.maps
+        return any(bool((m := maps.get(sents[r].doc)) and m.enumeration_at(sents[r].start, sents[r].end)) for r in rows)
 
     def _just_shown(self, turn: Turn) -> set[int]:
         """For a follow-up, the sentences the previous answer showed: the reader has them already.

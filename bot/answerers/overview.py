@@ -109,7 +109,6 @@ MAX_REPLY = 3
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 # A sentence that turns against what came before it: the author answering an objection.
 CONTRAST = re.compile(r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real)\b", re.I)
-POINTER = re.compile(r"\b(that|this|those|these|them|it)\b", re.I)
 
 
 class OverviewAnswerer:
@@ -240,8 +239,8 @@ class OverviewAnswerer:
         other = self._other_side.get(doc, [])
         if not other:
             return None
-        last = next((t["content"] for t in reversed(turn.history) if t["role"] == "assistant"), None)
-        if last is not None and (turn.own is not None or POINTER.search(turn.text)):
+        if turn.own is not None:  # joined to the turns before: "that" must be the other side just shown
+            last = next((t["content"] for t in reversed(turn.history) if t["role"] == "assistant"), "")
             shown = set(shown_sentences(self.index, last))
             if not shown & {rows[i] for i in other}:
                 return None  # "that" is something else: retrieval
