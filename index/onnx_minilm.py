@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embeddings import TokenVectors, unit_rows
 from index.errors import OpedbotError
 
 
@@ -109,10 +110,19 @@ class OnnxMiniLM:
         self.session = ort.InferenceSession(str(exported(folder)), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        return self.encode_with_tokens(texts)[0]
+
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """Unit vectors (mean pooling), and from the same forward pass each text's wordpieces
+        with their unit contextual vectors ([CLS], [SEP] and padding left out)."""
         enc = self.tokenizer.encode_batch(texts)
         ids = np.asarray([e.ids for e in enc], dtype=np.int64)
         mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
         hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
         weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+        pooled = unit_rows((hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9))
+        tokens = []
+        for e, h in zip(enc, hidden):
+            keep = [i for i, (m, special) in enumerate(zip(e.attention_mask, e.special_tokens_mask)) if m and not special]
+            tokens.append(TokenVectors([e.tokens[i] for i in keep], [e.word_ids[i] or 0 for i in keep], unit_rows(h[keep])))
+        return pooled, tokens

@@ -71,3 +71,29 @@ def test_the_onnx_export_is_made_once_and_refuses_models_it_cannot_run(tmp_path)
     (other / "modules.json").write_text(json.dumps([*modules, {"idx": 3, "name": "3", "path": "3_Dense", "type": "x.Dense"}]))
     with pytest.raises(OpedbotError, match="only Transformer"):
         _check_layout(other)
+
+
+def test_wordpiece_vectors_come_from_the_same_pass_on_both_runtimes(embedder):
+    """``encode_with_tokens``: the same sentence vectors as ``encode``, each text's wordpieces
+    without [CLS]/[SEP]/padding, unit vectors, and the same pieces and (within 1e-4) vectors from
+    ONNX and sentence-transformers; the micro-batched query path gives the same as a direct call."""
+    from index.embeddings import MiniLMEmbeddings
+
+    texts = [
+        "Trading lulls in fighting for jailed fighters",
+        "NACTA",
+        "A much longer sentence, so that the others are padded in the batch.",
+    ]
+    vectors, tokens = embedder.encode_with_tokens(texts)
+    assert np.abs(vectors - embedder.encode(texts)).max() < 1e-5
+    assert tokens[0].pieces == ["trading", "lu", "##lls", "in", "fighting", "for", "jailed", "fighters"]
+    assert tokens[0].words == [0, 1, 1, 2, 3, 4, 5, 6]
+    assert all(t.vectors.shape == (len(t.pieces), 384) for t in tokens)
+    assert all(np.allclose(np.linalg.norm(t.vectors, axis=1), 1.0, atol=1e-5) for t in tokens)
+    torch_vectors, torch_tokens = MiniLMEmbeddings(runtime="torch").encode_with_tokens(texts)
+    assert np.abs(vectors - torch_vectors).max() < 1e-5
+    for a, b in zip(tokens, torch_tokens):
+        assert a.pieces == b.pieces and a.words == b.words
+        assert np.abs(a.vectors - b.vectors).max() < 1e-4
+    (queued_vector, queued_tokens), _ = embedder.encode_queries_with_tokens(texts[:2])
+    assert np.abs(queued_vector - vectors[0]).max() < 1e-5 and queued_tokens.pieces == tokens[0].pieces
