@@ -155,12 +155,14 @@ class Evidence:
     asks_fact: bool = False
     asks_view: bool = False
     fact_given: bool = False  # a fact question, and the closest passage holds that kind of fact (``gives_fact``)
+    best_soft: float = 0.0  # the best word-by-word soft match of one sentence (``bot.softmatch``)
 
 
 # The signals the learned decision weighs, in the order of its coefficients.
 FEATURES = (
     "cosine", "overlap", "whole", "known", "terms", "unknown", "unknown_focus", "unknown_names",
     "no_wanted", "chunk_cosine", "followup", "asks_fact", "asks_view", "fact_cosine", "fact_overlap", "fact_given",
+    "soft",
 )  # fmt: skip
 
 
@@ -183,6 +185,7 @@ def features(ev: Evidence) -> list[float]:
         ev.best_cosine * ev.asks_fact,
         ev.best_overlap * ev.asks_fact,
         float(ev.fact_given),
+        ev.best_soft,
     ]
 
 

@@ -56,10 +56,12 @@ def retrieve(turn: Turn, parts: Parts) -> Turn:
     t = time.perf_counter()
     # the vectors leave out "according to the writer" and the like (``without_attribution``)
     if turn.query != turn.text:  # a follow-up: its own words count beside the joined query
-        turn.vector, own_vector = parts.embedder.encode_queries([without_attribution(turn.query), without_attribution(turn.text)])
+        (turn.vector, turn.tokens), (own_vector, turn.own_tokens) = parts.embedder.encode_queries_with_tokens(
+            [without_attribution(turn.query), without_attribution(turn.text)]
+        )
         turn.own = (turn.text, own_vector)
     else:
-        turn.vector = parts.embedder.encode_one(without_attribution(turn.query))
+        ((turn.vector, turn.tokens),) = parts.embedder.encode_queries_with_tokens([without_attribution(turn.query)])
     turn.hits = parts.retriever.retrieve(turn.query, turn.vector)
     turn.timings["retrieve"] = (time.perf_counter() - t) * 1000
     return turn

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from bot.retrieval import Hit
     from bot.schema import Quote
+    from index.embeddings import TokenVectors
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Turn:
     # retrieve
     vector: np.ndarray | None = None  # the query's MiniLM vector
     own: tuple[str, np.ndarray] | None = None  # a follow-up's own words and vector
+    tokens: TokenVectors | None = None  # the query's wordpiece vectors (same forward pass as ``vector``)
+    own_tokens: TokenVectors | None = None  # a follow-up's own words' wordpiece vectors
     hits: list[Hit] = field(default_factory=list)
     # answer
     draft: Draft | None = None

@@ -178,7 +178,7 @@ def test_a_passage_with_the_fact_asked_for_makes_answering_likelier():
 
 @pytest.fixture(scope="module")
 def answerer(bot):
-    return ExtractiveAnswerer(bot.index)
+    return ExtractiveAnswerer(bot.index, bot.embedder)
 
 
 def _scored(answerer, scores: dict[int, float]) -> list[Scored]:

@@ -304,7 +304,7 @@ def test_why_about_what_was_shown_is_not_answered_with_it(bot, why):
     """A claim is not its own reason: "why is that a problem?" passes over the sentence just
     shown and is answered from the rest of its paragraph, where op-eds give their reasons (the
     sentence after it is a candidate even when retrieval missed its chunk)."""
-    first = ask(bot, "What has KP's elected leadership asked for?")
+    first = ask(bot, "What has KP's elected leadership publicly urged?")
     shown = {q.text for q in first.quotes}
     assert [q.text[:30] for q in first.quotes] == ["KP’s elected leadership has pu"], first.answer
     history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.answer}]

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from bot.answerers.selector import CANARY, SentenceSelector, examples, parse_reply
 from bot.llm import LocalModel, model_path
 from bot.schema import Quote
+from index.embeddings import MiniLMEmbeddings
 from index.store import LoadedIndex
 from prompts import render
 
@@ -47,8 +48,8 @@ def _model(path, threads: int) -> LocalModel:
 class LlamaSelectorAnswerer(SentenceSelector):
     name = "llamacpp"
 
-    def __init__(self, index: LoadedIndex, settings, model: LocalModel | None = None) -> None:
-        super().__init__(index, settings)
+    def __init__(self, index: LoadedIndex, settings, model: LocalModel | None = None, embedder: MiniLMEmbeddings | None = None) -> None:
+        super().__init__(index, settings, embedder)
         self.model = model or _model(model_path(settings), settings.llm_threads)
         self._keys: dict[str, str] = {}
         self._lead_prefixes: dict[str, tuple[str, str]] = {}  # doc -> (key, text) of the numbered lead prefix
@@ -176,6 +177,6 @@ def renumbered(pieces: Iterator[str], numbers: dict[int, int]) -> Iterator[str]:
         yield held
 
 
-def create(index: LoadedIndex, settings=None, **_components) -> LlamaSelectorAnswerer:
+def create(index: LoadedIndex, settings=None, embedder: MiniLMEmbeddings | None = None, **_components) -> LlamaSelectorAnswerer:
     """Registry factory (entry point ``opedbot.backends: llamacpp``)."""
-    return LlamaSelectorAnswerer(index, settings)
+    return LlamaSelectorAnswerer(index, settings, embedder=embedder)

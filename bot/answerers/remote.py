@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from bot.answerers.selector import CANARY, ModelFailure, SentenceSelector, examples, parse_reply
 from bot.errors import ConfigError
 from bot.schema import Quote
+from index.embeddings import MiniLMEmbeddings
 from index.store import LoadedIndex
 from prompts import render
 
@@ -29,8 +30,8 @@ MAX_LEAD_TOKENS = 160  # a prose lead of one or two sentences
 class RemoteSelectorAnswerer(SentenceSelector):
     name = "openai"
 
-    def __init__(self, index: LoadedIndex, settings) -> None:
-        super().__init__(index, settings)
+    def __init__(self, index: LoadedIndex, settings, embedder: MiniLMEmbeddings | None = None) -> None:
+        super().__init__(index, settings, embedder)
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
         from langchain_openai import ChatOpenAI
         from pydantic import SecretStr
@@ -89,6 +90,6 @@ class RemoteSelectorAnswerer(SentenceSelector):
                 yield chunk.content
 
 
-def create(index: LoadedIndex, settings=None, **_components) -> RemoteSelectorAnswerer:
+def create(index: LoadedIndex, settings=None, embedder: MiniLMEmbeddings | None = None, **_components) -> RemoteSelectorAnswerer:
     """Registry factory (entry point ``opedbot.backends: openai``)."""
-    return RemoteSelectorAnswerer(index, settings)
+    return RemoteSelectorAnswerer(index, settings, embedder)

@@ -25,6 +25,7 @@ from bot.answerers.extractive import ExtractiveAnswerer
 from bot.quotes import quotes_at
 from bot.turn import Draft, Turn
 from bot.wording import lead_for
+from index.embeddings import MiniLMEmbeddings
 from index.store import LoadedIndex
 
 log = logging.getLogger("opedbot.selector")
@@ -78,12 +79,12 @@ def parse_reply(reply: str, n: int) -> list[int]:
 class SentenceSelector:
     name = "selector"
 
-    def __init__(self, index: LoadedIndex, settings) -> None:
+    def __init__(self, index: LoadedIndex, settings, embedder: MiniLMEmbeddings | None = None) -> None:
         self.index = index
         self.settings = settings
         self.mode = settings.llm_mode
         self.none_bar = settings.llm_none_bar
-        self.extractive = ExtractiveAnswerer(index)
+        self.extractive = ExtractiveAnswerer(index, embedder)
 
     def pick(self, doc: str, question: str) -> tuple[list[int], float | None]:
         """Rows of the sentences the model names, and its probability of NONE (None when the
