@@ -18,6 +18,7 @@ from bot.config import load_settings
 from bot.schema import Answer
 from bot.service import Bot
 from bot.validation import parse_request
+from index.documents import load_document
 from index.embeddings import MiniLMEmbeddings
 from index.store import IndexStore
 
@@ -131,3 +132,16 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def other_bots(tmp_path_factory, embedder):
+    """Each test op-ed alone in an index of its own."""
+    bots = {}
+    for name in ("water-oped", "ai-schools-oped", "transit-oped", "health-oped"):
+        data = tmp_path_factory.mktemp(name)
+        store = IndexStore(data, embedder, progress=None)
+        store.add([load_document(DATA / "other-opeds" / f"{name}.txt")])
+        store.remove(["kp-oped-2025-09-09"])
+        bots[name] = Bot(load_settings(data_dir=data), embedder=embedder, store=store)
+    return bots

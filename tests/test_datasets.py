@@ -12,9 +12,11 @@ from tests.conftest import DATA
 
 KP = DATA.parent.parent / "index" / "corpus" / "kp-oped-2025-09-09.txt"
 OTHER = DATA / "other-opeds"
-SETS = [(p, KP) for p in sorted(DATA.glob("*.jsonl")) if p.name != "hostile.jsonl"] + [
-    (p, OTHER / f"{p.stem.removesuffix('-facts').removesuffix('-oped')}-oped.txt") for p in sorted(OTHER.glob("*.jsonl"))
-]
+SETS = (
+    [(p, KP) for p in sorted(DATA.glob("*.jsonl")) if p.name != "hostile.jsonl"]
+    + [(p, OTHER / f"{p.stem.removesuffix('-facts').removesuffix('-oped')}-oped.txt") for p in sorted(OTHER.glob("*.jsonl"))]
+    + [(p, KP if p.stem == "kp" else OTHER / f"{p.stem}-oped.txt") for p in sorted((DATA / "reader").glob("*.jsonl"))]
+)
 
 
 @pytest.mark.parametrize(("questions", "document"), SETS, ids=[p.name for p, _ in SETS])

@@ -22,22 +22,6 @@ OTHER = DATA / "other-opeds"
 KP_LIST = ("Moving ahead, KP’s leadership should avoid binary choices", "Second,", "Third,", "Last but not least,")
 
 
-@pytest.fixture(scope="module")
-def other_bots(tmp_path_factory, embedder):
-    """Each test op-ed alone in an index of its own."""
-    from bot.config import load_settings
-    from bot.service import Bot
-
-    bots = {}
-    for name in ("water-oped", "ai-schools-oped", "transit-oped", "health-oped"):
-        data = tmp_path_factory.mktemp(name)
-        store = IndexStore(data, embedder, progress=None)
-        store.add([load_document(OTHER / f"{name}.txt")])
-        store.remove(["kp-oped-2025-09-09"])
-        bots[name] = Bot(load_settings(data_dir=data), embedder=embedder, store=store)
-    return bots
-
-
 def _map(embedder, doc):
     sents = split_sentences(doc)
     return sents, build_map(doc.id, sents, embedder.encode([s.text for s in sents]))
@@ -138,6 +122,13 @@ def test_whole_op_ed_questions_quote_thesis_and_conclusion(bot, question):
         ("Give me the gist in a sentence or two.", "summary"),
         ("What changes is the author calling for?", "recommendations"),
         ("What conclusion does the writer reach?", "conclusion"),
+        # phrasings a helper's reader questions used on all five op-eds, which no cue covered
+        ("topic?", "summary"),
+        ("Can you sum up this op-ed in a couple of sentences?", "summary"),
+        ("Give me a quick rundown", "summary"),
+        ("what point is the writer trying to make", "summary"),  # not a question about the byline
+        ("What's the final takeaway?", "conclusion"),
+        ("What rules does the author propose?", "recommendations"),
     ],
 )
 def test_how_a_whole_op_ed_question_is_put_is_no_topic_of_its_own(bot, question, kind):

@@ -57,7 +57,14 @@ CUES = {  # "where … published" before "published": the outlet, not the date
     "date": re.compile(
         r"\b(publish\w*|dated?|date of|how old|how recent|which year|what year|when\b.*\b(written|wrote|released?|out))\b", re.I
     ),
-    "author": re.compile(r"\b(author\w*|wrote|writer|written|byline|whose)\b", re.I),
+    # "the writer" alone is how many questions refer to the author ("what point is the writer
+    # trying to make?"): the field is asked for by "who", a name, or a byline
+    "author": re.compile(
+        r"\b(wrote|written by|authored|byline|whose|who(?:['’]s| is| was)? (?:the |this |its )?(?:author|writer|columnist)|"
+        r"(?:author|writer|columnist)['’]?s? name|name of (?:the |its )?(?:author|writer|columnist))\b|"
+        r"^\W*(?:the |its )?(?:author|writer)\W*$",
+        re.I,
+    ),
 }
 MISSING = {"date": "its publication date", "author": "its author", "title": "its title", "source": "where it was published"}
 

@@ -30,13 +30,15 @@ from index.store import LoadedIndex
 CUES = {
     "recommendations": re.compile(
         r"\b(recommend\w*|propos(?:e|es|al|als|ing)|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
-        r"what (?:should|must|ought|needs? to)\b.*\b(?:do|done|happen|take)|should be done|way forward|"
-        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|want\w*\b.{0,60}\bto do|would like to see|"
+        r"what(?=(?:['’]s| is)? (?:\w+ ){0,6}(?:should|must|ought to|needs? to)\b.*\b(?:do|done|happen|take)\b)|should be done|way forward|"
+        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|want\w*\b.{0,60}\bto (?:do|take)|would like to see|"
         r"policy (?:advice|options)|what to do)\b",
         re.I,
     ),
     "conclusion": re.compile(
-        r"\b(conclu\w*|ends?|ending|closing|final (?:point|thought|word|message)|last word|wrap\w*|land|lands|leaves? (?:us|off))\b", re.I
+        r"\b(conclu\w*|ends?|ending|closing|(?:final|last|closing) (?:point|thoughts?|words?|message|takeaways?|lines?|paragraph)|"
+        r"wrap\w*|land|lands|leaves? (?:us|off))\b",
+        re.I,
     ),
     # The author's reply to the other side ("How does the writer respond to critics?", after the
     # objections: "How does she answer that point?"). Before "objections": both name the critics.
@@ -58,12 +60,15 @@ CUES = {
         r"\b(stance|position (?:on|about|regarding|towards?)|(?:author|writer|columnist)['’]s (?:overall )?position|"
         r"stands? on|where does .{1,40} stand|for or against|in favou?r of|supports? or opposes?|opinion (?:on|of|about)|"
         r"views? (?:on|of|about)|point of view|think(?:s)? (?:of|about)|feel(?:s)? about|take on|"
+        r"criticis(?:e|es|ed|ing)|criticiz(?:e|es|ed|ing)|blam\w*|(?:holds?|held) responsible|at fault|"
         r"(?:does|is) (?:the )?(?:author|writer|columnist|op-?ed|piece|article) (?:\w+ )?(?:support|oppose|favou?r|back|endorse|"
         r"agree with|approve of|against|for))\b",
         re.I,
     ),
     "summary": re.compile(
         r"\b(about|summar\w*|gist|tl;?\s?dr|overview|main (?:point|argument|idea|message|claim|thrust|takeaway)s?|"
+        r"topic|subject|theme|sum(?:s|med|ming)? (?:it |this |that |the \w+ )?up|recap|run-?down|short version|"
+        r"trying to (?:say|make|argue|get across)|getting at|driving at|"
         r"thesis|central (?:argument|claim|idea)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
         r"takeaways?|views?|in (?:short|brief|a sentence|one sentence|a few words))\b",
         re.I,
@@ -91,6 +96,9 @@ PHRASINGS = {
     ],
 }
 MAX_RECOMMENDATIONS = 10
+# What a question may call the items of a list of recommendations ("What rules does she
+# propose?"): no topic of their own.
+ITEM_NOUNS = frozenset(stem(w) for w in "rules ideas proposals changes actions fixes things moves".split())
 # A sentence that brings in the other side ("Critics worry that …", "Some argue that …",
 # "Supporters of the plan raise serious objections …", "its defenders deserve a fair hearing"),
 # not "It is argued that …", which op-eds also use for their own points,
@@ -107,6 +115,7 @@ REPORTING = re.compile(
 MAX_OBJECTIONS = 4
 MAX_REPLY = 3
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
+WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
 # A sentence that turns against what came before it: the author answering an objection.
 CONTRAST = re.compile(r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real)\b", re.I)
 
@@ -145,6 +154,8 @@ class OverviewAnswerer:
         question is put, not a topic of its own."""
         sims = self._vectors @ vector
         by_meaning = self._kinds[int(np.argmax(sims))] if float(np.max(sims)) >= self.similarity else None
+        if WHO.match(question):
+            by_meaning = None  # "Who is the writer?" is close to "Where does the writer stand?" but asks for a person
         # A cue word decides before closeness in meaning ("the main *point* it makes" is close to
         # "the author's final point", but asks for the main one); recommendations first:
         # "summarize its recommendations".
@@ -171,6 +182,8 @@ class OverviewAnswerer:
         if dmap is None:
             return None
         residue = [w for w in residue if w not in self._subject.get(doc, set())]
+        if kind == "recommendations":
+            residue = [w for w in residue if w not in ITEM_NOUNS]
         rows = self.index.sentence_rows(doc)
         lead = lead_for(kind, self.index.documents[doc].title, len(self.index.documents) > 1, topical=bool(residue))
         ordinal = ORDINAL_REF.search(turn.text)

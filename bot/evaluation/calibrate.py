@@ -32,6 +32,7 @@ C = 0.3  # inverse regularisation strength; 0.1-3 measured 0.76-0.82 cross-valid
 # the higher, which refuses more). Refusing a question the op-ed answers costs a reader less than
 # a passage stretched to one it does not.
 THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+TIE = 0.005  # balanced accuracies this close are one or two rows apart: no evidence either way
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,11 @@ def _rates(rows: list[Row], said: list[bool]) -> dict:
 def cross_validate(rows: list[Row], c: float = C) -> tuple[float, dict[str, dict]]:
     """Leave one set out: fit on the others, score the one left out. Returns the threshold with
     the best pooled balanced accuracy (the mean of the shares of answerable questions answered
-    and of unanswerable ones refused: the rows hold about twice as many answerable ones, and
-    plain accuracy would trade one wrong answer to an unanswerable question for one more right
-    one) and the figures at it, per set and pooled."""
+    and of unanswerable ones refused; the rows hold about twice as many answerable ones), the
+    highest of those within ``TIE`` of the best: when the rows cannot tell thresholds apart, the
+    bot refuses rather than stretches. Plain accuracy moved the threshold between 0.6 and 0.65
+    from one refit to the next, at 0.6 taking the eval set's refusals below the CI bar. Returns
+    the figures at it too, per set and pooled."""
     prob = out_of_fold(rows, c)
     pos = [p for p, r in zip(prob, rows) if r.answerable]
     neg = [p for p, r in zip(prob, rows) if not r.answerable]
@@ -175,7 +178,8 @@ def cross_validate(rows: list[Row], c: float = C) -> tuple[float, dict[str, dict
     def balanced(t: float) -> float:
         return (sum(p >= t for p in pos) / max(len(pos), 1) + sum(p < t for p in neg) / max(len(neg), 1)) / 2
 
-    threshold = max(THRESHOLDS, key=lambda t: (round(balanced(t), 6), t))
+    best = max(balanced(t) for t in THRESHOLDS)
+    threshold = max(t for t in THRESHOLDS if balanced(t) >= best - TIE)
     said = [p >= threshold for p in prob]
     out = {}
     for name in dict.fromkeys(r.set for r in rows):

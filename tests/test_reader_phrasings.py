@@ -1,0 +1,43 @@
+"""Reader questions put in ways no cue covered before: a helper's reader questions for five
+op-eds (tests/data/reader/) asked for the topic, a rundown, what someone should do or take,
+the last thing on a list, and whom the author blames; "the writer" alone is no question about
+the byline."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ask
+
+pytestmark = pytest.mark.slow
+
+
+def test_what_someone_should_do_is_a_recommendation_question_with_its_own_topic(bot, other_bots):
+    """ "What … should … do/take" asks for recommendations; the words between are its topic
+    ("practical measures" is the op-ed's "Practically, …" sentence, not the whole list), and an
+    ordinal picks an item of the list ("the last thing the council should do")."""
+    transit = other_bots["transit-oped"]
+    steps = ask(transit, "What steps does the author want the council to take?")
+    assert [q.text.split(",")[0] for q in steps.quotes] == ["First", "Second", "Third", "Finally"], steps.answer
+    last = ask(transit, "And what's the last thing the council should do, according to the op-ed?")
+    assert [q.text.split(",")[0] for q in last.quotes] == ["Finally"], last.answer
+    practical = ask(bot, "What practical measures should KP take?")
+    assert [q.text.split(",")[0] for q in practical.quotes] == ["Practically"], practical.answer
+
+
+@pytest.mark.parametrize("name", ["transit-oped", "health-oped"])
+def test_whom_the_author_blames_is_the_main_argument(other_bots, name):
+    """ "Who does the author criticize?" / "who's to blame?" with no topic named: what the op-ed
+    argues against is its main argument, so it gets the thesis and conclusion, as "where does the
+    author stand?" does."""
+    b = other_bots[name]
+    stance = [q.text for q in ask(b, "Where does the author stand?").quotes]
+    for question in ("Who does the author criticize?", "who's to blame according to the author?"):
+        a = ask(b, question)
+        assert a.answered and [q.text for q in a.quotes] == stance, a.answer
+
+
+@pytest.mark.parametrize("question", ["Who is the writer?", "who wrote it", "author?", "What is the author's name?"])
+def test_the_byline_is_asked_for_by_who_or_name_not_by_the_word_writer(bot, question):
+    a = ask(bot, question)
+    assert not a.answered and a.reason == "no author in the metadata", a.answer
