@@ -61,9 +61,26 @@ class SoftMatcher:
             return np.zeros(len(rows), dtype=np.float32)
         assert query is not None
         weights = np.array([self.idf.get(query.pieces[i], self.idf_unknown) for i in keep], dtype=np.float32)
-        spans = [(int(self.starts[r]), int(self.starts[r + 1])) for r in rows]
-        cols = np.concatenate([np.arange(a, b) for a, b in spans])
-        offsets = np.cumsum([0] + [b - a for a, b in spans[:-1]])
-        sims = query.vectors[keep] @ self.matrix[cols].T  # (content pieces, all pieces of the rows)
-        best = np.maximum.reduceat(sims, offsets, axis=1)  # (content pieces, rows)
-        return (weights @ best) / weights.sum()
+        weights /= weights.sum()
+        q = query.vectors[keep]
+        ordered = sorted(set(rows))
+        best: dict[int, float] = {}
+        # rows of one op-ed are consecutive, and so are their wordpieces: one matrix product per
+        # run of consecutive rows, on a view of the wordpiece matrix (no copy)
+        for run in _runs(ordered):
+            base = int(self.starts[run[0]])
+            sims = q @ self.matrix[base : int(self.starts[run[-1] + 1])].T  # (content pieces, run's pieces)
+            per_row = weights @ np.maximum.reduceat(sims, self.starts[run[0] : run[-1] + 1] - base, axis=1)
+            best.update(zip(run, per_row.tolist()))
+        return np.array([best[r] for r in rows], dtype=np.float32)
+
+
+def _runs(rows: list[int]) -> list[list[int]]:
+    """Sorted rows cut into runs of consecutive ones."""
+    out: list[list[int]] = []
+    for r in rows:
+        if out and r == out[-1][-1] + 1:
+            out[-1].append(r)
+        else:
+            out.append([r])
+    return out

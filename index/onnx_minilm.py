@@ -122,7 +122,8 @@ class OnnxMiniLM:
         weights = mask[..., None].astype(np.float32)
         pooled = unit_rows((hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9))
         tokens = []
-        for e, h in zip(enc, hidden):
+        for e, h in zip(enc, hidden):  # each Encoding property builds a new list: read each once
+            pieces, word_ids = e.tokens, e.word_ids
             keep = [i for i, (m, special) in enumerate(zip(e.attention_mask, e.special_tokens_mask)) if m and not special]
-            tokens.append(TokenVectors([e.tokens[i] for i in keep], [e.word_ids[i] or 0 for i in keep], unit_rows(h[keep])))
+            tokens.append(TokenVectors([pieces[i] for i in keep], [word_ids[i] or 0 for i in keep], unit_rows(h[keep])))
         return pooled, tokens
