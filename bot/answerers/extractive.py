@@ -1,8 +1,9 @@
 """The extractive answerer: the op-ed's own sentences, chosen and attributed, no LLM.
 
-It rescores every sentence of the op-eds retrieval found with MiniLM: the cosine of the
-sentence's vector (made at index time) plus a word-by-word soft match (``bot.softmatch``, from
-the same forward pass as the question's vector, so a question costs one embedding), gathers the
+It rescores every sentence of the op-ed the best retrieved passage belongs to (and those of the
+other retrieved passages) with MiniLM: the cosine of the sentence's vector (made at index time)
+plus a word-by-word soft match (``bot.softmatch``, from the same forward pass as the question's
+vector, so a question costs one embedding), gathers the
 ``Evidence`` the decision needs, asks ``bot.decision.decide`` whether to answer, and selects the
 sentences to quote. List questions ("what steps…", "which reasons…") get every sentence that
 scores near the best, and an enumeration ("Second, … Third, … Last but not least, …") is
@@ -34,17 +35,17 @@ from index.store import LoadedIndex
 
 @dataclass(frozen=True)
 class Ranking:
-    """How sentences are ranked and how many are quoted. Chosen on eval.jsonl and holdout.jsonl
-    (README "Calibration")."""
+    """How sentences are ranked and how many are quoted. Chosen on the development sets (README
+    "Calibration" and "Ranking")."""
 
     # Word overlap no longer ranks: the soft match covers shared words and their paraphrases
     # (README "Ranking"); overlap still informs the decision.
     overlap_weight: float = 0.0
     soft_weight: float = 1.0
     near_best: float = 0.08  # score gap to the best within which more sentences join (non-list)
-    near_best_list: float = (
-        0.12  # 0.16 before the soft match; 0.12 answers the same on every development set, quoting less that is off the point
-    )
+    # 0.16 before the soft match; 0.12 answers the same on every development set and quotes less
+    # that is off the point
+    near_best_list: float = 0.12
     max_quotes: int = 2
     max_quotes_list: int = 5
     # A follow-up asks for something new: the sentences the previous answer showed step back,
