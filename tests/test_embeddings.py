@@ -4,6 +4,7 @@ caller waiting on the batch instead of leaving one hanging."""
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -97,3 +98,17 @@ def test_wordpiece_vectors_come_from_the_same_pass_on_both_runtimes(embedder):
         assert np.abs(a.vectors - b.vectors).max() < 1e-4
     (queued_vector, queued_tokens), _ = embedder.encode_queries_with_tokens(texts[:2])
     assert np.abs(queued_vector - vectors[0]).max() < 1e-5 and queued_tokens.pieces == tokens[0].pieces
+
+
+def test_importing_the_bot_keeps_numpy_to_one_blas_thread():
+    """Set before numpy loads (``index.offline``): OpenBLAS's per-core threads fought the
+    embedding model for the cores under concurrent questions. A user's own setting wins."""
+    import subprocess
+    import sys
+
+    code = "import bot, os, numpy; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "1"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**env, "OPENBLAS_NUM_THREADS": "2"}, check=True)
+    assert out.stdout.strip() == "2"
