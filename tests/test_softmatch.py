@@ -4,6 +4,8 @@ stopwords carry no weight, and a question with no content words scores nothing."
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -21,7 +23,8 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def matcher(embedder):
-    return SoftMatcher(embedder.encode_with_tokens(SENTENCES)[1], ignore=FRAME_STEMS)
+    sentences = [SimpleNamespace(doc="a", text=t) for t in SENTENCES] + [SimpleNamespace(doc="b", text=t) for t in SENTENCES]
+    return SoftMatcher(sentences, lambda texts: embedder.encode_with_tokens(texts)[1], ignore=FRAME_STEMS)
 
 
 def test_a_paraphrase_finds_its_sentence_over_shared_words(embedder, matcher):
@@ -33,6 +36,9 @@ def test_a_paraphrase_finds_its_sentence_over_shared_words(embedder, matcher):
     assert scores[0] > scores[1] > scores[2]
     assert np.all(scores <= 1.0 + 1e-6)
     assert list(matcher.scores(question, [2, 0])) == pytest.approx([scores[2], scores[0]], abs=1e-6)  # any rows, any order
+    # a second op-ed: its wordpieces are made when first reached, and rows across both score alike
+    assert list(matcher.scores(question, [1, 3, 2, 5])) == pytest.approx([scores[1], scores[0], scores[2], scores[2]], abs=1e-5)
+    assert set(matcher._ops) == {"a", "b"}
 
 
 def test_frame_words_and_stopwords_carry_no_weight(embedder, matcher):

@@ -112,10 +112,8 @@ class ExtractiveAnswerer:
             lo = bisect.bisect_left(keys, (c.doc, c.start))
             hi = bisect.bisect_left(keys, (c.doc, c.end))
             self._by_chunk[c.id] = [i for i in range(lo, hi) if index.sentences[i].end <= c.end]
-        # the sentences' wordpiece vectors, once per loaded index (≈ 0.1 s for an op-ed); without
-        # an embedder, sentences rank by cosine and overlap alone
-        tokens = embedder.encode_with_tokens([s.text for s in index.sentences])[1] if embedder is not None and index.sentences else []
-        self.soft = SoftMatcher(tokens, ignore=FRAME_STEMS) if tokens else None
+        # without an embedder, sentences rank by cosine alone
+        self.soft = SoftMatcher(index.sentences, lambda texts: embedder.encode_with_tokens(texts)[1], FRAME_STEMS) if embedder else None
 
     # -- the answerer interface
     def answer(self, turn: Turn) -> Draft:
