@@ -34,6 +34,7 @@ LEADS = {
     "recommendations": "The op-ed recommends:",
     "recommendations-topical": "On that, the op-ed recommends:",
     "passage": "According to the op-ed:",
+    "other-side": "The op-ed sets out the other side’s case and answers it:",
     "item": "That point, in the op-ed’s words:",
     "more": "The op-ed goes on:",
     "related": "The op-ed makes that point in one sentence; elsewhere, on the same subject, it argues:",

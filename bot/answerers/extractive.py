@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answerers.conversation import shown_sentences
+from bot.argument import other_side, reply_to
 from bot.decision import QUALIFIERS, Evidence, Model, asks_fact, asks_view, decide, focus_words, gives, gives_fact, wanted_kind
 from bot.followup import asks_why_of_it, is_bare
 from bot.retrieval import Hit
@@ -53,6 +54,11 @@ class Ranking:
     # both gave the same result on the development sets' follow-ups (20 of 24 against 19).
     repeat_penalty: float = 0.2
     next_bonus: float = 0.2
+    # A "why" question: sentences after the best one in its paragraph (its reasons). An
+    # objection: the first sentences of the author's reply. Each added answers on the
+    # development sets and lost none (README "Ranking").
+    max_reasons: int = 2
+    max_reply: int = 2
 
 
 LIST_CUES = re.compile(
@@ -66,6 +72,7 @@ ENUMERATION = re.compile(
     r"additionally|in addition|practically)\b",
     re.I,
 )
+WHY = re.compile(r"^\W*(?:and |so |but )?(?:why|how come|what (?:makes|explains|causes|drives|is behind|lies behind))\b", re.I)
 FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS | STOPWORDS)
 
 
@@ -112,6 +119,14 @@ class ExtractiveAnswerer:
             lo = bisect.bisect_left(keys, (c.doc, c.start))
             hi = bisect.bisect_left(keys, (c.doc, c.end))
             self._by_chunk[c.id] = [i for i in range(lo, hi) if index.sentences[i].end <= c.end]
+        # each sentence that states the other side's case, with the author's reply to it
+        self._replies: dict[int, list[int]] = {}
+        for d in index.documents:
+            rows = index.sentence_rows(d)
+            sents = [index.sentences[r] for r in rows]
+            theirs = other_side(sents)
+            for i in theirs:
+                self._replies[rows[i]] = [rows[j] for j in reply_to(i, sents, set(theirs))]
         # without an embedder, sentences rank by cosine alone
         self.soft = SoftMatcher(index.sentences, lambda texts: embedder.encode_with_tokens(texts)[1], FRAME_STEMS) if embedder else None
 
@@ -121,10 +136,13 @@ class ExtractiveAnswerer:
         reason = decide(ev, self.model) if ranked else "nothing retrieved"
         if reason is not None:
             return refusal(self.index.documents, reason=reason, evidence=ev)
-        spans = self.select(turn.text, ranked)
+        rows = self.select_rows(turn.text, ranked, followup=turn.own is not None)
+        spans = [self.index.sentences[r] for r in rows]
         quotes = [Quote(i, s.text, s.doc, s.paragraph, s.start, s.end) for i, s in enumerate(spans, 1)]
-        # One op-ed: "According to the op-ed:"; several: each quote is introduced by its source.
-        lead = lead_for("passage") if len(self.index.documents) == 1 else ""
+        # One op-ed: "According to the op-ed:", or, when it quotes the other side, that it
+        # answers it; several: each quote is introduced by its source.
+        answers_other_side = any(r in self._replies for r in rows)
+        lead = lead_for("other-side" if answers_other_side else "passage") if len(self.index.documents) == 1 else ""
         return Draft(answered=True, quotes=quotes, lead=lead, evidence=ev)
 
     def measure(self, turn: Turn) -> tuple[list[Scored], Evidence]:
@@ -259,9 +277,15 @@ class ExtractiveAnswerer:
         )
 
     # -- selection
-    def select(self, question: str, ranked: list[Scored]) -> list[Span]:
-        """The sentences to quote, in document order: those near the best, and for a list
-        question the rest of any enumeration they start."""
+    def select(self, question: str, ranked: list[Scored], followup: bool = False) -> list[Span]:
+        return [self.index.sentences[i] for i in self.select_rows(question, ranked, followup)]
+
+    def select_rows(self, question: str, ranked: list[Scored], followup: bool = False) -> list[int]:
+        """The sentences to quote (rows, in document order): those near the best, and for a list
+        question the rest of any enumeration they start. A "why" question also gets the sentences
+        after the best one in its paragraph, where an op-ed gives its reasons for a claim. A
+        sentence that states the other side brings the author's reply to it: quoted alone it
+        would pass someone else's case off as the op-ed's."""
         r = self.ranking
         is_list = bool(LIST_CUES.search(question))
         gap = r.near_best_list if is_list else r.near_best
@@ -270,7 +294,20 @@ class ExtractiveAnswerer:
         chosen = [s.row for s in ranked if s.score(r) >= top - gap][:limit]
         if is_list:
             chosen = self._follow_enumeration(chosen, limit)
-        return [self.index.sentences[i] for i in sorted(chosen)]
+        if not followup and WHY.match(question):
+            chosen += self._reasons(chosen[0])
+        chosen += [j for i in list(chosen) for j in self._replies.get(i, [])[: r.max_reply]]
+        return sorted(set(chosen))
+
+    def _reasons(self, row: int) -> list[int]:
+        """The sentences after a claim in its paragraph: where an op-ed gives its reasons."""
+        sents = self.index.sentences
+        out = []
+        for j in range(row + 1, min(row + 1 + self.ranking.max_reasons, len(sents))):
+            if sents[j].doc != sents[row].doc or sents[j].paragraph != sents[row].paragraph or j in self._replies:
+                break
+            out.append(j)
+        return out
 
     def _follow_enumeration(self, rows: list[int], limit: int) -> list[int]:
         sents = self.index.sentences

@@ -11,13 +11,13 @@ alone, those closest to the topic. Anything else returns None and the next answe
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
+from bot.argument import MAX_REPLY, other_side, reply_to
 from bot.quotes import quotes_at
 from bot.schema import Quote
 from bot.text import names, stem, terms, topic_terms
@@ -99,25 +99,9 @@ MAX_RECOMMENDATIONS = 10
 # What a question may call the items of a list of recommendations ("What rules does she
 # propose?"): no topic of their own.
 ITEM_NOUNS = frozenset(stem(w) for w in "rules ideas proposals changes actions fixes things moves".split())
-# A sentence that brings in the other side ("Critics worry that …", "Some argue that …",
-# "Supporters of the plan raise serious objections …", "its defenders deserve a fair hearing"),
-# not "It is argued that …", which op-eds also use for their own points,
-# and, after one in the same paragraph, those that go on reporting it ("They argue that …").
-OTHER_SIDE = re.compile(
-    r"\b(critics?|opponents?|sceptics?|skeptics?|supporters of|defenders|proponents|objections?|the case for|"
-    r"(?:some|others?|many) (?:argue|say|will say|worry|point|claim|insist|contend|object|fear)|"
-    r"one (?:might|could) (?:argue|object))\b",
-    re.I,
-)
-REPORTING = re.compile(
-    r"\b(argue|argues|say|says|worry|worries|point to|points to|claim|claims|insist|insists|contend|contends|fear|fears)\b", re.I
-)
 MAX_OBJECTIONS = 4
-MAX_REPLY = 3
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
-# A sentence that turns against what came before it: the author answering an objection.
-CONTRAST = re.compile(r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real)\b", re.I)
 
 
 class OverviewAnswerer:
@@ -138,7 +122,7 @@ class OverviewAnswerer:
         for d, doc in index.documents.items():
             counts: dict[str, int] = {}
             rows = index.sentence_rows(d)
-            self._other_side[d] = self._find_other_side(rows)
+            self._other_side[d] = other_side([index.sentences[r] for r in rows])
             for r in rows:
                 for w in set(terms(index.sentences[r].text)):
                     counts[w] = counts.get(w, 0) + 1
@@ -196,7 +180,7 @@ class OverviewAnswerer:
         if kind == "rebuttal":
             return self._rebuttal(turn, doc, rows, lead)
         if kind == "objections":
-            picks = self._other_side.get(doc, [])
+            picks = self._other_side.get(doc, [])[:MAX_OBJECTIONS]
             if residue:
                 picks = self._closest(picks, rows, turn.vector, residue, defer=True)
             if not picks:
@@ -257,42 +241,13 @@ class OverviewAnswerer:
             shown = set(shown_sentences(self.index, last))
             if not shown & {rows[i] for i in other}:
                 return None  # "that" is something else: retrieval
-        reply: list[int] = []
+        doc_sents = [sents[r] for r in rows]
         theirs = set(other)
-        turns = lambda j: bool(CONTRAST.search(sents[rows[j]].text))  # noqa: E731
-        asked = lambda j: sents[rows[j]].text.rstrip().endswith("?")  # noqa: E731
-        for i in other:
-            paragraph = sents[rows[i]].paragraph
-            later = [j for j in range(i + 1, len(rows)) if sents[rows[j]].paragraph == paragraph]
-            rest = list(itertools.takewhile(lambda j: j not in theirs, later))  # up to their next point
-            if len(rest) < len(later):  # answered point by point: the first sentence that turns against it
-                reply += [j for j in rest if turns(j)][:1]
-            elif any(turns(j) for j in rest):  # the paragraph goes on to answer them
-                reply += [j for j in rest if not asked(j)][:MAX_REPLY]
-            else:  # the paragraph states their case; the next one opens with the answer
-                following = [j for j in range(i + 1, len(rows)) if sents[rows[j]].paragraph != paragraph]
-                first = sents[rows[following[0]]].paragraph if following else None
-                reply += [j for j in following if sents[rows[j]].paragraph == first and not asked(j)][:MAX_REPLY]
+        reply = [j for i in other[:MAX_OBJECTIONS] for j in reply_to(i, doc_sents, theirs)]
         reply = sorted(dict.fromkeys(reply))[:MAX_REPLY]
         if not reply:
             return None
         return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in reply]), lead=lead)
-
-    def _find_other_side(self, rows: range) -> list[int]:
-        """Positions (within ``rows``) of the sentences that state the other side's case."""
-        sents = self.index.sentences
-        out: list[int] = []
-        para_with_cue = None
-        for i, r in enumerate(rows):
-            text = sents[r].text
-            if OTHER_SIDE.search(text):
-                para_with_cue = sents[r].paragraph
-                out.append(i)
-            elif para_with_cue == sents[r].paragraph and REPORTING.search(text):
-                out.append(i)
-            if len(out) >= MAX_OBJECTIONS:
-                break
-        return out
 
     def _stance(self, turn: Turn, doc: str, dmap, rows: range, residue: list[str]) -> Draft | None:
         """Where the author stands on a topic: the op-ed's claims about it (its thesis,

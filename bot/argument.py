@@ -1,0 +1,69 @@
+"""How an op-ed argues with the other side: which sentences report someone else's case, and which
+sentences are the author's reply to each.
+
+An op-ed states objections in order to answer them ("Others say that raising water prices will
+hurt the poor. That concern is real, but …"). Quoting the objection alone would present someone
+else's case as the op-ed's: both the overview answerer ("How does the author respond to the
+critics?") and the extractive answerer (a question whose best sentence is an objection) use the
+reply found here. Cue words only; English.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+
+from index.chunking import Span
+
+# A sentence that brings in the other side ("Critics worry that …", "Some argue that …",
+# "Supporters of the plan raise serious objections …", "its defenders deserve a fair hearing"),
+# not "It is argued that …", which op-eds also use for their own points,
+# and, after one in the same paragraph, those that go on reporting it ("They argue that …").
+OTHER_SIDE = re.compile(
+    r"\b(critics?|opponents?|sceptics?|skeptics?|supporters of|defenders|proponents|objections?|the case for|"
+    r"(?:some|others?|many) (?:argue|say|will say|worry|point|claim|insist|contend|object|fear)|"
+    r"one (?:might|could) (?:argue|object))\b",
+    re.I,
+)
+REPORTING = re.compile(
+    r"\b(argue|argues|say|says|worry|worries|point to|points to|claim|claims|insist|insists|contend|contends|fear|fears)\b", re.I
+)
+# A sentence that turns against what came before it: the author answering an objection.
+CONTRAST = re.compile(r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real)\b", re.I)
+MAX_REPLY = 3
+
+
+def other_side(sentences: Sequence[Span]) -> list[int]:
+    """Positions of the sentences (one document's, in order) that state the other side's case."""
+    out: list[int] = []
+    para_with_cue = None
+    for i, s in enumerate(sentences):
+        if OTHER_SIDE.search(s.text):
+            para_with_cue = s.paragraph
+            out.append(i)
+        elif para_with_cue == s.paragraph and REPORTING.search(s.text):
+            out.append(i)
+    return out
+
+
+def reply_to(i: int, sentences: Sequence[Span], theirs: set[int]) -> list[int]:
+    """The author's reply to the other-side sentence at position ``i`` (``theirs``: all such
+    positions; the sentences right after ``i`` that go on reporting are part of its point): when the op-ed answers point by point, the first later sentence of the paragraph
+    that turns against it; when the paragraph goes on to answer, the rest of it (up to
+    ``MAX_REPLY``); when the paragraph only states their case, the opening of the next one."""
+    paragraph = sentences[i].paragraph
+    turns = lambda j: bool(CONTRAST.search(sentences[j].text))  # noqa: E731
+    asked = lambda j: sentences[j].text.rstrip().endswith("?")  # noqa: E731
+    # a case stated over several sentences ("Critics worry … They worry, too, …") is one point
+    while i + 1 < len(sentences) and i + 1 in theirs and sentences[i + 1].paragraph == paragraph:
+        i += 1
+    later = [j for j in range(i + 1, len(sentences)) if sentences[j].paragraph == paragraph]
+    rest = list(itertools.takewhile(lambda j: j not in theirs, later))  # up to their next point
+    if len(rest) < len(later):  # answered point by point
+        return [j for j in rest if turns(j)][:1]
+    if any(turns(j) for j in rest):  # the paragraph goes on to answer them
+        return [j for j in rest if not asked(j)][:MAX_REPLY]
+    following = [j for j in range(i + 1, len(sentences)) if sentences[j].paragraph != paragraph]
+    first = sentences[following[0]].paragraph if following else None
+    return [j for j in following if sentences[j].paragraph == first and not asked(j)][:MAX_REPLY]

@@ -1,0 +1,102 @@
+"""The other side and the author's reply (``bot.argument``), and what the extractive answerer
+does with them: an objection is never quoted without the reply, and a "why" question gets the
+reasons that follow a claim."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.argument import other_side, reply_to
+from index.chunking import Span
+from tests.conftest import ask
+
+
+def _doc(*paragraphs: list[str]) -> list[Span]:
+    out, pos = [], 0
+    for p, sentences in enumerate(paragraphs):
+        for text in sentences:
+            out.append(Span(f"s{len(out)}", "d", p, pos, pos + len(text), text))
+            pos += len(text) + 1
+    return out
+
+
+def _texts(sents: list[Span], positions: list[int]) -> list[str]:
+    return [sents[i].text for i in positions]
+
+
+def test_a_case_stated_over_several_sentences_is_answered_after_its_last():
+    sents = _doc(
+        ["Schools should allow the tools."],
+        [
+            "Critics worry that students will cheat.",
+            "They worry, too, about privacy.",
+            "These are real risks.",
+            "But bans do not help.",
+            "X.",
+        ],
+    )
+    theirs = other_side(sents)
+    assert _texts(sents, theirs) == ["Critics worry that students will cheat.", "They worry, too, about privacy."]
+    for i in theirs:
+        assert _texts(sents, reply_to(i, sents, set(theirs))) == ["These are real risks.", "But bans do not help.", "X."]
+
+
+def test_objections_answered_point_by_point_each_get_their_own_reply():
+    sents = _doc(
+        [
+            "Some argue that the toll pays for buses.",
+            "But the city can borrow.",
+            "Others say shops will suffer.",
+            "Yet shops did fine elsewhere.",
+        ]
+    )
+    theirs = other_side(sents)
+    assert [reply_to(i, sents, set(theirs)) for i in theirs] == [[1], [3]]
+
+
+def test_a_paragraph_that_only_states_their_case_is_answered_by_the_next():
+    sents = _doc(
+        ["Opponents argue the plan costs too much.", "They say the budget is fixed."],
+        ["The money is already spent.", "It goes to agencies."],
+        ["Z."],
+    )
+    theirs = other_side(sents)
+    assert _texts(sents, reply_to(theirs[0], sents, set(theirs))) == ["The money is already spent.", "It goes to agencies."]
+
+
+def test_no_other_side_without_its_cue_words():
+    """ "It is argued that …" is how op-eds put their own points."""
+    assert other_side(_doc(["It is argued that reforms were slow.", "The state should act."])) == []
+
+
+slow = pytest.mark.slow
+
+
+@slow
+def test_an_objection_is_quoted_with_the_authors_reply(other_bots):
+    """A question whose best sentence reports the critics gets the reply too, and the lead says
+    which is which: the critics' worry is not the op-ed's claim."""
+    a = ask(other_bots["ai-schools-oped"], "Won't kids cheat with it?")
+    texts = [q.text for q in a.quotes]
+    assert a.answered and any(t.startswith("They worry about cheating") for t in texts), a.answer
+    assert any(t.startswith("But each of them is an argument for supervision") for t in texts), a.answer
+    assert a.answer.startswith("The op-ed sets out the other side’s case and answers it:"), a.answer
+
+
+@slow
+def test_an_answer_without_the_other_side_keeps_the_plain_lead(other_bots):
+    a = ask(other_bots["ai-schools-oped"], "How many secondary students were surveyed?")
+    assert a.answered and a.answer.startswith("According to the op-ed:"), a.answer
+
+
+@slow
+@pytest.mark.parametrize(
+    ("name", "question", "claim", "reason"),
+    [
+        ("ai-schools-oped", "Why don't bans work?", "Bans do not work in practice.", "Students carry the tools in their pockets"),
+        ("health-oped", "Why do the nurses keep leaving?", "Nurses leave for reasons", "A registered nurse at an upland clinic"),
+    ],
+)
+def test_why_gets_the_reasons_after_the_claim(other_bots, name, question, claim, reason):
+    texts = [q.text for q in ask(other_bots[name], question).quotes]
+    assert any(t.startswith(claim) for t in texts) and any(t.startswith(reason) for t in texts), texts
