@@ -1,7 +1,8 @@
 """The document map: what an op-ed argues as a whole, found at index time from its text.
 
-For each document: its **thesis** (the opening sentence closest in meaning to the whole op-ed),
-its **conclusion** (the closing paragraph's most central claim and its last word), its
+For each document: its **thesis** (the opening sentence closest in meaning to the whole op-ed,
+and the opening's first strong claim), its **conclusion** (the closing paragraph's most central
+sentence, its first strong claim and its last word), its
 **recommendations** (every prescriptive sentence past the opening, "should / must / needs to …",
 in order) and the **enumerations** it contains ("First … Second … Finally", "To begin with …
 Another step …", "1) … 2) …"), each as sentence indices. Readers' first questions ("what is it
@@ -21,7 +22,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v2"
+MAP_VERSION = "map-v3"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
@@ -110,6 +111,11 @@ def _sentence_runs(sentences: list[Span]) -> list[list[int]]:
     return out
 
 
+def _first_strong_claim(sentences: list[Span], candidates: list[int]) -> int | None:
+    """The first candidate that carries two or more words of argument, if any."""
+    return next((i for i in candidates if claim_words(sentences[i].text) >= 2), None)
+
+
 def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap:
     """The map of one document from its sentences (in order) and their unit vectors."""
     n = len(sentences)
@@ -124,7 +130,19 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
 
     # Thesis: the two most central sentences of the opening (first paragraph, or first fifth).
     opening = [i for i, s in enumerate(sentences) if (s.paragraph == first_par or i < max(2, n // 5)) and not s.text.rstrip().endswith("?")]
-    thesis = sorted(sorted(opening, key=lambda i: -central[i])[:2])
+    # An op-ed states its position early and in words of argument: the opening's first strong
+    # claim (two or more such words: "I understand the impulse, but a ban is the wrong answer")
+    # is part of the thesis even when a sentence that narrates is closer to the whole.
+    by_centrality = sorted(opening, key=lambda i: -central[i])
+    # (A hook of its own paragraph is common: the claim is looked for in the second paragraph too.)
+    lede = paragraphs[:2] if len(paragraphs) > 2 else paragraphs[:1]
+    in_opening = set(opening)
+    claim = _first_strong_claim(
+        sentences, [i for i, s in enumerate(sentences) if i in in_opening or (s.paragraph in lede and not s.text.rstrip().endswith("?"))]
+    )
+    thesis = sorted({by_centrality[0], claim} if claim is not None else set(by_centrality[:2]))
+    if len(thesis) < 2 and len(by_centrality) > 1:
+        thesis = sorted({*thesis, by_centrality[1]})
 
     # Prescriptive statements, not questions ("What should the city do instead?").
     prescriptive = [i for i, s in enumerate(sentences) if PRESCRIPTIVE.search(s.text) and not s.text.rstrip().endswith("?")]
@@ -133,7 +151,8 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     closing = (
         [i for i, s in enumerate(sentences) if s.paragraph == last_par and not s.text.rstrip().endswith("?")] if len(paragraphs) > 1 else []
     )
-    conclusion = sorted({*sorted(closing, key=lambda i: -central[i])[:1], *closing[-1:]})
+    claim = _first_strong_claim(sentences, closing)
+    conclusion = sorted({*sorted(closing, key=lambda i: -central[i])[:1], *([claim] if claim is not None else []), *closing[-1:]})
     conclusion = [i for i in conclusion if i not in thesis]
 
     enumerations = _enumerations(sentences)

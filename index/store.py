@@ -21,6 +21,7 @@ searched there: readers never write to it, so a read-only data dir can be served
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 import uuid
@@ -38,6 +39,8 @@ from index.documents import Document
 from index.embeddings import MODEL_ID, MiniLMEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, OpedbotError
 from index.vectordb import CHUNKS, SENTENCES, BuildPlace, LocalChroma, atomic_write
+
+log = logging.getLogger("opedbot.index")
 
 FORMAT_VERSION = 2  # 2: a document map (docmap.json) in every build
 
@@ -320,6 +323,11 @@ class IndexStore:
             maps = {k: DocMap.from_dict(v) for k, v in json.loads(self.place.read_record(build_id, "docmap.json") or "null").items()}
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise IndexCorruptError(f"index {build_id} has no readable document map ({exc}); run `opedbot index --force`") from None
+        if any(m.version != MAP_VERSION for m in maps.values()):
+            # made by an older release: the map is derived from what was just loaded, so it is
+            # remade in memory (milliseconds) rather than served stale; the build stays as it is
+            log.info("document maps of %s predate %s: remade in memory (`opedbot index --force` stores them)", build_id, MAP_VERSION)
+            maps = build_maps(sentences, vectors)
         path = self.builds_dir / build_id
         return LoadedIndex(build_id, path, {d.id: d for d in docs}, chunks, sentences, vectors, chunk_vectors, maps)
 

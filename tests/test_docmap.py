@@ -1,0 +1,61 @@
+"""The document map's thesis and conclusion (``index.docmap``), and maps made by an older
+release: remade when the index loads, never served stale."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.chunking import split_sentences
+from index.docmap import MAP_VERSION, build_map
+from index.documents import load_document, make_document
+from index.store import IndexStore
+from tests.conftest import DATA
+
+pytestmark = pytest.mark.slow
+OTHER = DATA / "other-opeds"
+
+
+def _map(embedder, doc):
+    sents = split_sentences(doc)
+    return sents, build_map(doc.id, sents, embedder.encode([s.text for s in sents]))
+
+
+def test_the_opening_s_first_strong_claim_is_part_of_the_thesis(embedder):
+    """An anecdote, then the position in words of argument: the sentence that narrates may be
+    the closest to the whole op-ed, the claim is still part of its thesis."""
+    sents, dmap = _map(embedder, load_document(OTHER / "ai-schools-oped.txt"))
+    assert "I understand the impulse, but a ban is the wrong answer." in [sents[i].text for i in dmap.thesis]
+
+
+def test_a_claim_is_found_in_an_op_ed_written_for_this_test(embedder):
+    text = (
+        "The bus came at seven. Nobody was on it. The driver waved at an empty stop and drove on.\n\n"
+        "The city has cut the evening service again. That is not thrift but a mistake, and riders will pay for it.\n\n"
+        "Ridership fell by a fifth last year. Fares rose twice.\n\n"
+        "The council meets on Friday. It should restore the evening buses before it cuts anything else."
+    )
+    sents, dmap = _map(embedder, make_document("buses", text))
+    thesis = [sents[i].text for i in dmap.thesis]
+    assert "That is not thrift but a mistake, and riders will pay for it." in thesis, thesis
+    conclusion = [sents[i].text for i in dmap.conclusion]
+    assert conclusion[-1] == "It should restore the evening buses before it cuts anything else.", conclusion
+
+
+def test_the_closing_s_first_strong_claim_is_part_of_the_conclusion(embedder):
+    sents, dmap = _map(embedder, load_document(OTHER / "water-oped.txt"))
+    conclusion = [sents[i].text for i in dmap.conclusion]
+    assert "But Varunapuri does not lack water so much as it lacks the will to manage it." in conclusion
+    assert conclusion[-1].startswith("Wait for a bigger pipeline")  # the last word stays
+
+
+def test_maps_of_an_older_release_are_remade_when_the_index_loads(tmp_path, embedder):
+    store = IndexStore(tmp_path, embedder, progress=None)
+    build = store.build().build_id
+    fresh = store.load().maps["kp-oped-2025-09-09"]
+    path = tmp_path / "builds" / build / "docmap.json"
+    stale = {k: {**v, "thesis": [], "conclusion": [], "version": "map-v0"} for k, v in json.loads(path.read_text()).items()}
+    path.write_text(json.dumps(stale))
+    loaded = store.load().maps["kp-oped-2025-09-09"]
+    assert loaded.version == MAP_VERSION and loaded == fresh
