@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from index.chunking import Span
 
@@ -27,7 +27,7 @@ OTHER_SIDE = re.compile(
     re.I,
 )
 REPORTING = re.compile(
-    r"\b(argue|argues|say|says|worry|worries|point to|points to|claim|claims|insist|insists|contend|contends|fear|fears)\b", re.I
+    r"\b(argue|argues|say|says|worry|worries|point to|points to|points? out|claim|claims|insist|insists|contend|contends|fear|fears)\b", re.I
 )
 # A sentence that turns against what came before it: the author answering an objection.
 CONTRAST = re.compile(r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real)\b", re.I)
@@ -47,12 +47,13 @@ def other_side(sentences: Sequence[Span]) -> list[int]:
     return out
 
 
-def reply_to(i: int, sentences: Sequence[Span], theirs: set[int]) -> list[int]:
+def reply_to(i: int, sentences: Sequence[Span], theirs: set[int], similarity: Callable[[int, int], float] | None = None) -> list[int]:
     """The author's reply to the other-side sentence at position ``i`` (``theirs``: all such
     positions; the sentences right after ``i`` that go on reporting are part of its point): when the op-ed answers point by point, the first later sentence of the paragraph
     that turns against it; when the paragraph goes on to answer, the rest of it (up to
-    ``MAX_REPLY``); when the paragraph only states their case, the opening of the next one."""
-    paragraph = sentences[i].paragraph
+    ``MAX_REPLY``); when the paragraph only states their case, the opening of the next one, and,
+    given ``similarity`` (of two positions), the sentence of it nearest to this point."""
+    point, paragraph = i, sentences[i].paragraph
     turns = lambda j: bool(CONTRAST.search(sentences[j].text))  # noqa: E731
     asked = lambda j: sentences[j].text.rstrip().endswith("?")  # noqa: E731
     # a case stated over several sentences ("Critics worry … They worry, too, …") is one point
@@ -66,4 +67,9 @@ def reply_to(i: int, sentences: Sequence[Span], theirs: set[int]) -> list[int]:
         return [j for j in rest if not asked(j)][:MAX_REPLY]
     following = [j for j in range(i + 1, len(sentences)) if sentences[j].paragraph != paragraph]
     first = sentences[following[0]].paragraph if following else None
-    return [j for j in following if sentences[j].paragraph == first and not asked(j)][:MAX_REPLY]
+    block = [j for j in following if sentences[j].paragraph == first and not asked(j)]
+    if similarity is not None and len(block) > 2:
+        # a reply that takes their points in turn: its opening, and the sentence that answers
+        # this point (nearest to it in meaning)
+        return [block[0], max(block[1:], key=lambda j: similarity(point, j))]
+    return block[:MAX_REPLY]

@@ -100,3 +100,32 @@ def test_an_answer_without_the_other_side_keeps_the_plain_lead(other_bots):
 def test_why_gets_the_reasons_after_the_claim(other_bots, name, question, claim, reason):
     texts = [q.text for q in ask(other_bots[name], question).quotes]
     assert any(t.startswith(claim) for t in texts) and any(t.startswith(reason) for t in texts), texts
+
+
+def test_a_reply_that_takes_the_points_in_turn_answers_the_one_asked_about():
+    sents = _doc(
+        ["Defenders argue that hubs are safer.", "Some point to telehealth.", "Others say the budget is fixed."],
+        [
+            "There is truth in each point, but none survives the map.",
+            "Hubs add an hour's drive.",
+            "Telehealth needs broadband.",
+            "The money is spent anyway.",
+        ],
+    )
+    theirs = other_side(sents)
+    assert theirs == [0, 1, 2]
+    words = lambda j: set(sents[j].text.lower().strip(".").split())  # noqa: E731
+    similarity = lambda a, b: len(words(a) & words(b))  # noqa: E731
+    assert _texts(sents, reply_to(1, sents, set(theirs), similarity)) == [
+        "There is truth in each point, but none survives the map.",
+        "Telehealth needs broadband.",
+    ]
+    assert _texts(sents, reply_to(1, sents, set(theirs))) == _texts(sents, [3, 4, 5])  # without it: the reply as it opens
+
+
+@slow
+def test_an_objection_gets_the_part_of_the_reply_that_answers_it(other_bots):
+    a = ask(other_bots["health-oped"], "Can't patients just use telehealth instead?")
+    texts = [q.text for q in a.quotes]
+    assert any(t.startswith("Some point to telehealth") for t in texts), a.answer
+    assert any(t.startswith("Telehealth depends on broadband") for t in texts), a.answer

@@ -125,8 +125,10 @@ class ExtractiveAnswerer:
             rows = index.sentence_rows(d)
             sents = [index.sentences[r] for r in rows]
             theirs = other_side(sents)
+            vectors = index.sentence_vectors[rows]
+            similarity = lambda a, b, v=vectors: float(v[a] @ v[b])  # noqa: E731
             for i in theirs:
-                self._replies[rows[i]] = [rows[j] for j in reply_to(i, sents, set(theirs))]
+                self._replies[rows[i]] = [rows[j] for j in reply_to(i, sents, set(theirs), similarity)]
         # without an embedder, sentences rank by cosine alone
         self.soft = SoftMatcher(index.sentences, lambda texts: embedder.encode_with_tokens(texts)[1], FRAME_STEMS) if embedder else None
 

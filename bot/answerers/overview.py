@@ -243,6 +243,7 @@ class OverviewAnswerer:
                 return None  # "that" is something else: retrieval
         doc_sents = [sents[r] for r in rows]
         theirs = set(other)
+        # the reply as it opens: "how does she answer the critics?" asks about all their points
         reply = [j for i in other[:MAX_OBJECTIONS] for j in reply_to(i, doc_sents, theirs)]
         reply = sorted(dict.fromkeys(reply))[:MAX_REPLY]
         if not reply:
