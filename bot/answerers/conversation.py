@@ -4,8 +4,8 @@ one?", "tell me more about that".
 The previous answer is known by the op-ed sentences it showed: every sentence of the index that
 appears verbatim in the last assistant turn, in the order shown (the history may come from any
 client, so nothing of our own wording is parsed, only the document's sentences are looked up).
-An ordinal picks one of them; "more" asks for what follows it in the op-ed. Anything else
-returns None.
+An ordinal picks one of them; "more" (or "why", with an ordinal) asks for what follows it in the
+op-ed, or what the op-ed says on it elsewhere. Anything else returns None.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from bot.argument import other_side
 from bot.quotes import quotes_at
 from bot.text import terms
 from bot.turn import Draft, Turn
@@ -29,6 +30,7 @@ ORDINAL_REF = re.compile(
     rf"\b(?:the\s+)?({'|'.join(ORDINALS)}|last|final|(?:number|no\.?|#)\s*(\d{{1,2}})|\[(\d{{1,2}})\])(?:\s+{ITEM_WORDS})?\b", re.I
 )
 MORE = re.compile(r"\b(more|elaborate|expand|explain|details?|go on|continue|what else)\b", re.I)
+WHY = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:why|how come)\b", re.I)
 POINTER = re.compile(rf"\b(that|this|it|those|these)\s*(?:{ITEM_WORDS})?\b", re.I)
 
 
@@ -52,13 +54,15 @@ class ConversationAnswerer:
         self.index = index
         self.max_terms = max_terms  # a follow-up this short leans on the answer before it
         self._closeness: dict[str, float] = {}
+        self._theirs: dict[str, set[int]] = {}
 
     def answer(self, turn: Turn) -> Draft | None:
         answers = [t["content"] for t in reversed(turn.history) if t["role"] == "assistant"]
         if not answers or len(set(terms(turn.text))) > self.max_terms:
             return None
         m = ORDINAL_REF.search(turn.text)
-        wants_more = bool(MORE.search(turn.text))
+        # "why the second one?": its reasons are what the op-ed says after it or elsewhere on it
+        wants_more = bool(MORE.search(turn.text)) or bool(m and WHY.match(turn.text))
         if not m and not (wants_more and POINTER.search(turn.text)):
             return None
         # "that" is the last answer; "the third one" counts in the last answer that was a list
@@ -140,13 +144,21 @@ class ConversationAnswerer:
         row = next((r for r in rows if sents[r].start <= start < sents[r].end), None)
         if row is None:
             return []
-        others = [r for r in rows if sents[r].paragraph != sents[row].paragraph and r not in exclude]
+        # not what the other side says: "elsewhere … it argues" would pass their case off as the op-ed's
+        theirs = self._other_side(doc)
+        others = [r for r in rows if sents[r].paragraph != sents[row].paragraph and r not in exclude and r not in theirs]
         if not others:
             return []
         vectors = self.index.sentence_vectors
         cosines = vectors[others] @ vectors[row]
         close = [r for c, r in sorted(zip(cosines, others), reverse=True) if c >= self._close(doc)][:limit]
         return [(doc, sents[r].start, sents[r].end) for r in sorted(close)]
+
+    def _other_side(self, doc: str) -> set[int]:
+        if doc not in self._theirs:
+            rows = self.index.sentence_rows(doc)
+            self._theirs[doc] = {rows[i] for i in other_side([self.index.sentences[r] for r in rows])}
+        return self._theirs[doc]
 
     def _close(self, doc: str) -> float:
         """The cosine of this op-ed's closest tenth of sentence pairs from different paragraphs."""
