@@ -27,7 +27,8 @@ OTHER_SIDE = re.compile(
     re.I,
 )
 REPORTING = re.compile(
-    r"\b(argue|argues|say|says|worry|worries|point to|points to|points? out|claim|claims|insist|insists|contend|contends|fear|fears)\b", re.I
+    r"\b(argue|argues|say|says|worry|worries|point to|points to|points? out|claim|claims|insist|insists|contend|contends|fear|fears)\b",
+    re.I,
 )
 # A sentence that turns against what came before it: the author answering an objection.
 CONTRAST = re.compile(r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real)\b", re.I)

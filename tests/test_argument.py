@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot import pipeline
+from bot.answerers.selector import SentenceSelector
 from bot.argument import other_side, reply_to
+from bot.turn import Turn
+from bot.validation import parse_request
 from index.chunking import Span
 from tests.conftest import ask
 
@@ -129,3 +133,34 @@ def test_an_objection_gets_the_part_of_the_reply_that_answers_it(other_bots):
     texts = [q.text for q in a.quotes]
     assert any(t.startswith("Some point to telehealth") for t in texts), a.answer
     assert any(t.startswith("Telehealth depends on broadband") for t in texts), a.answer
+
+
+class _Picks(SentenceSelector):
+    """A selector whose model names one fixed sentence: what a model picks is not the point here."""
+
+    def __init__(self, index, settings, embedder, starts: str) -> None:
+        super().__init__(index, settings, embedder)
+        self.row = next(r for r, s in enumerate(index.sentences) if s.text.startswith(starts))
+
+    def pick(self, doc, question):
+        return [self.row], 0.0
+
+    def _recheck(self, rows, turn):
+        return rows  # keep the pick as it is, not its neighbour
+
+
+@slow
+def test_an_objection_a_model_picks_comes_with_the_reply_too(other_bots, embedder):
+    water = other_bots["water-oped"]
+    water.load()
+    selector = _Picks(
+        water.index, water.settings.model_copy(update={"llm_mode": "union"}), embedder, "Others say that raising water prices"
+    )
+    turn = Turn(parse_request("How much treated water is lost?", [], water.settings))
+    pipeline.prepare(turn, water.parts)
+    pipeline.retrieve(turn, water.parts)
+    draft = selector.answer(turn)
+    texts = [q.text for q in draft.quotes]
+    assert any(t.startswith("Others say that raising water prices") for t in texts), texts
+    assert any(t.startswith("That concern is real, but") for t in texts), texts
+    assert draft.lead == "The op-ed sets out the other side’s case and answers it:"

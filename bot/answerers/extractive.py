@@ -143,8 +143,7 @@ class ExtractiveAnswerer:
         quotes = [Quote(i, s.text, s.doc, s.paragraph, s.start, s.end) for i, s in enumerate(spans, 1)]
         # One op-ed: "According to the op-ed:", or, when it quotes the other side, that it
         # answers it; several: each quote is introduced by its source.
-        answers_other_side = any(r in self._replies for r in rows)
-        lead = lead_for("other-side" if answers_other_side else "passage") if len(self.index.documents) == 1 else ""
+        lead = lead_for("other-side" if self.quotes_other_side(rows) else "passage") if len(self.index.documents) == 1 else ""
         return Draft(answered=True, quotes=quotes, lead=lead, evidence=ev)
 
     def measure(self, turn: Turn) -> tuple[list[Scored], Evidence]:
@@ -298,8 +297,14 @@ class ExtractiveAnswerer:
             chosen = self._follow_enumeration(chosen, limit)
         if not followup and WHY.match(question):
             chosen += self._reasons(chosen[0])
-        chosen += [j for i in list(chosen) for j in self._replies.get(i, [])[: r.max_reply]]
-        return sorted(set(chosen))
+        return self.with_replies(chosen)
+
+    def with_replies(self, rows: list[int]) -> list[int]:
+        """The rows, in document order, with the author's reply to any that states the other side."""
+        return sorted({*rows, *(j for i in rows for j in self._replies.get(i, [])[: self.ranking.max_reply])})
+
+    def quotes_other_side(self, rows: list[int]) -> bool:
+        return any(r in self._replies for r in rows)
 
     def _reasons(self, row: int) -> list[int]:
         """The sentences after a claim in its paragraph: where an op-ed gives its reasons."""

@@ -109,12 +109,16 @@ class SentenceSelector:
         picked = self._recheck(picked, turn)
         if not picked or (p_none is not None and p_none >= self.none_bar):
             return draft
+        picked = self.extractive.with_replies(picked)  # the other side's case never stands alone
         have = {(q.doc, q.start) for q in draft.quotes}
         sents = self.index.sentences
         extra = [(sents[r].doc, sents[r].start, sents[r].end) for r in picked if (sents[r].doc, sents[r].start) not in have]
         spans = sorted({*((q.doc, q.start, q.end) for q in draft.quotes), *extra}, key=lambda x: (x[0], x[1]))[:MAX_QUOTES]
         quotes = quotes_at(self.index.documents, spans)
-        lead = draft.lead if draft.answered else (lead_for("passage") if len(self.index.documents) == 1 else "")
+        starts = {(d, a) for d, a, _ in spans}
+        rows = [r for d in {d for d, _, _ in spans} for r in self.index.sentence_rows(d) if (d, sents[r].start) in starts]
+        kind = "other-side" if self.extractive.quotes_other_side(rows) else "passage"
+        lead = lead_for(kind) if len(self.index.documents) == 1 else ""
         return Draft(answered=True, quotes=quotes, lead=lead, evidence=draft.evidence)
 
     def _recheck(self, rows: list[int], turn: Turn) -> list[int]:
