@@ -58,3 +58,13 @@ def test_why_a_point_of_a_list_is_what_the_op_ed_says_on_it_elsewhere(bot, other
     for question in ("Why the third?", "Why the first one?", "And why the last one?"):
         why = ask(transit, question, history)
         assert not any(q.text.startswith(("Others argue", "Some say", "Supporters of")) for q in why.quotes), why.answer
+
+
+def test_a_stance_topic_in_the_readers_words_beside_the_op_eds(bot, other_bots):
+    """A word of the reader's own ("Copilot-style") beside the op-ed's words ("banning tools in
+    classrooms") is how the question is put: the author's claims on the topic answer it. A topic
+    mostly in words the op-ed never uses is not its topic."""
+    a = ask(other_bots["ai-schools-oped"], "Where does the author stand on banning Copilot-style tools in classrooms?")
+    assert a.answered and a.answer.startswith("On that, the op-ed argues:"), a.answer
+    assert any("ban" in q.text.lower() or "allow generative AI" in q.text for q in a.quotes), a.answer
+    assert not ask(bot, "Is the author for or against Trump's tariffs?").answered

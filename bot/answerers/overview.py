@@ -189,9 +189,13 @@ class OverviewAnswerer:
         if kind == "stance" and turn.own is not None:
             return None  # "what does the author think of that plan?": its topic is in the turns before
         if kind == "stance" and residue:
-            if any(w not in self._vocab[doc] for w in residue):
-                return None  # someone else's position, or a topic the op-ed never names: for retrieval
-            return self._stance(turn, doc, dmap, rows, residue)
+            known = [w for w in residue if w in self._vocab[doc]]
+            # someone else's position, or a topic the op-ed never names: for retrieval. A word of
+            # the reader's own beside the op-ed's ("banning *ChatGPT-type* tools at school") is
+            # how the question is put, when the op-ed's words are most of the topic.
+            if len(known) < 2 * (len(residue) - len(known)) or not known:
+                return None
+            return self._stance(turn, doc, dmap, rows, known)
         if residue:
             return None  # "what does it argue about X?": a passage question, for retrieval
         picks = (dmap.conclusion or dmap.thesis) if kind == "conclusion" else sorted(set(dmap.thesis) | set(dmap.conclusion))
