@@ -68,3 +68,8 @@ def test_a_stance_topic_in_the_readers_words_beside_the_op_eds(bot, other_bots):
     assert a.answered and a.answer.startswith("On that, the op-ed argues:"), a.answer
     assert any("ban" in q.text.lower() or "allow generative AI" in q.text for q in a.quotes), a.answer
     assert not ask(bot, "Is the author for or against Trump's tariffs?").answered
+
+
+def test_what_the_author_wants_done_with_an_adverb_between(other_bots):
+    a = ask(other_bots["transit-oped"], "What does the writer want the council to actually do?")
+    assert [q.text.split(",")[0] for q in a.quotes] == ["First", "Second", "Third", "Finally"], a.answer

@@ -31,7 +31,7 @@ CUES = {
     "recommendations": re.compile(
         r"\b(recommend\w*|propos(?:e|es|al|als|ing)|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
         r"what(?=(?:['’]s| is)? (?:\w+ ){0,6}(?:should|must|ought to|needs? to)\b.*\b(?:do|done|happen|take)\b)|should be done|way forward|"
-        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|want\w*\b.{0,60}\bto (?:do|take)|would like to see|"
+        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|want\w*\b.{0,60}\bto (?:\w+ly )?(?:do|take)|would like to see|"
         r"policy (?:advice|options)|what to do)\b",
         re.I,
     ),
