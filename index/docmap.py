@@ -5,8 +5,9 @@ and the opening's first strong claim), its **conclusion** (the closing paragraph
 sentence, its first strong claim and its last word), its
 **recommendations** (every prescriptive sentence past the opening, "should / must / needs to …",
 in order) and the **enumerations** it contains ("First … Second … Finally", "To begin with …
-Another step …", "1) … 2) …"), each as sentence indices. Readers' first questions ("what is it
-about?", "what does it recommend?") are answered from this map rather than from retrieval.
+Another step …", "1) … 2) …", or a paragraph of recommendations one after another), each as
+sentence indices. Readers' first questions ("what is it about?", "what does it recommend?") are
+answered from this map rather than from retrieval.
 
 Everything is derived from structure, cue words, position and the sentence vectors already made
 for the index: nothing is written by hand for a particular op-ed, and no model beyond MiniLM is
@@ -22,11 +23,11 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v3"
+MAP_VERSION = "map-v4"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
-    r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
+    r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
     r"is needed|are needed|calls? for|recommend\w*|let us|we need)\b",
     re.I,
 )
@@ -53,6 +54,7 @@ ORDINAL = re.compile(
     r"in addition\b|next\b|moving (?:ahead|forward)\b|going forward\b)",
     re.I,
 )
+MIN_UNMARKED = 3
 FIRST = re.compile(r"^\s*(?:\(?(?:1[.)]|a\))\s|first(?:ly)?\b|to (?:begin|start) with\b|moving (?:ahead|forward)\b|going forward\b)", re.I)
 
 
@@ -85,7 +87,7 @@ def _enumerations(sentences: list[Span]) -> list[list[tuple[int, int]]]:
     run of sentences marked as a sequence: at least two ordinal cues ("Second,", "2)", "(b)",
     "Another …", "Finally, …"), no more than one paragraph apart, starting at the first cue or,
     when the run has no explicit "first", at the prescriptive sentence just before its second
-    item."""
+    item. Three or more recommendations in a row within a paragraph are one too, cues or not."""
     return [[(sentences[i].start, sentences[i].end) for i in run] for run in _sentence_runs(sentences)]
 
 
@@ -108,7 +110,20 @@ def _sentence_runs(sentences: list[Span]) -> list[list[int]]:
             if first is not None:
                 run = [first, *run]
         out.append(run)
-    return out
+    # A list may go without ordinal cues: a paragraph that makes three or more recommendations
+    # one after another ("The board should pay … Every clinic ought to be paired … The housing
+    # authority should set aside …") is an enumeration too.
+    taken = {i for run in out for i in run}
+    prescribes = [bool(PRESCRIPTIVE.search(s.text)) and not s.text.rstrip().endswith("?") for s in sentences]
+    run = []
+    for i, s in enumerate([*sentences, None]):
+        if s is not None and prescribes[i] and i not in taken and (not run or s.paragraph == sentences[run[-1]].paragraph):
+            run.append(i)
+            continue
+        if len(run) >= MIN_UNMARKED:
+            out.append(run)
+        run = [i] if s is not None and prescribes[i] and i not in taken else []
+    return sorted(out)
 
 
 def _first_strong_claim(sentences: list[Span], candidates: list[int]) -> int | None:

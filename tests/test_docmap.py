@@ -11,7 +11,7 @@ from index.chunking import split_sentences
 from index.docmap import MAP_VERSION, build_map
 from index.documents import load_document, make_document
 from index.store import IndexStore
-from tests.conftest import DATA
+from tests.conftest import DATA, ask
 
 pytestmark = pytest.mark.slow
 OTHER = DATA / "other-opeds"
@@ -59,3 +59,31 @@ def test_maps_of_an_older_release_are_remade_when_the_index_loads(tmp_path, embe
     path.write_text(json.dumps(stale))
     loaded = store.load().maps["kp-oped-2025-09-09"]
     assert loaded.version == MAP_VERSION and loaded == fresh
+
+
+def test_recommendations_in_a_row_are_a_list_without_ordinal_cues(embedder):
+    text = (
+        "The clinic closed for a month. Patients who need regular checks went without.\n\n"
+        "A better plan is within reach. The board should pay nurses more. Every clinic ought to have a partner clinic. "
+        "The housing authority must set aside flats for staff. None of this is costly.\n\n"
+        "The city should act. It must act soon.\n\n"
+        "Fund the people, not the buildings."
+    )
+    doc = make_document("clinics", text)
+    sents, dmap = _map(embedder, doc)
+    assert [[doc.text[a:b] for a, b in run] for run in dmap.enumerations] == [
+        [
+            "The board should pay nurses more.",
+            "Every clinic ought to have a partner clinic.",
+            "The housing authority must set aside flats for staff.",
+        ]
+    ]  # two in a row are not a list; "patients who need checks" recommends nothing
+    assert "Patients who need regular checks went without." not in [sents[i].text for i in dmap.recommendations]
+
+
+def test_an_op_ed_s_unmarked_list_is_counted_and_numbered(other_bots):
+    health = other_bots["health-oped"]
+    a = ask(health, "How many proposals does the writer make?")
+    assert a.answered and a.lead == "The op-ed makes five recommendations:", a.answer
+    second = ask(health, "What is the second proposal?")
+    assert [q.text for q in second.quotes] == [a.quotes[1].text], second.answer
