@@ -73,3 +73,11 @@ def test_a_stance_topic_in_the_readers_words_beside_the_op_eds(bot, other_bots):
 def test_what_the_author_wants_done_with_an_adverb_between(other_bots):
     a = ask(other_bots["transit-oped"], "What does the writer want the council to actually do?")
     assert [q.text.split(",")[0] for q in a.quotes] == ["First", "Second", "Third", "Finally"], a.answer
+
+
+@pytest.mark.parametrize("question", ["What's the central issue in the piece?", "what main problem does the writer describe?"])
+def test_the_main_problem_is_the_main_argument(other_bots, question):
+    b = other_bots["water-oped"]
+    summary = [q.text for q in ask(b, "Summarize the op-ed.").quotes]
+    a = ask(b, question)
+    assert a.answered and [q.text for q in a.quotes] == summary, a.answer
