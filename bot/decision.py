@@ -206,6 +206,10 @@ class Model:
     intercept: float
     threshold: float = 0.5
     about: dict = field(default_factory=dict, compare=False)
+    # A second regression over the same signals, fitted to tell questions about the op-ed's
+    # subject (answerable or not) from questions about nothing in it ("write me a cover letter"):
+    # below its threshold the question is refused before the main one is asked.
+    gate: Model | None = None
 
     def probability(self, ev: Evidence) -> float:
         """The probability that the op-ed answers, by this model."""
@@ -219,24 +223,29 @@ class Model:
         return {
             "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
             "coef": list(self.coef), "intercept": self.intercept, "threshold": self.threshold, "about": self.about,
+            "gate": self.gate.to_dict() if self.gate else None,
         }  # fmt: skip
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Model:
         try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-            model = cls(
-                features=tuple(raw["features"]), mean=tuple(raw["mean"]), scale=tuple(raw["scale"]),
-                coef=tuple(raw["coef"]), intercept=float(raw["intercept"]), threshold=float(raw.get("threshold", 0.5)),
-                about=raw.get("about", {}),
-            )  # fmt: skip
-        except (OSError, ValueError, KeyError, TypeError) as e:
+            model = cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise ConfigError(f"cannot read the decision model {path}: {e}") from e
-        if model.features != FEATURES or not (len(model.mean) == len(model.scale) == len(model.coef) == len(FEATURES)):
-            raise ConfigError(
-                f"the decision model {path} was fitted on other signals ({', '.join(model.features)}): run `opedbot calibrate`"
-            )
+        for m in (model, model.gate):
+            if m is not None and (m.features != FEATURES or not (len(m.mean) == len(m.scale) == len(m.coef) == len(FEATURES))):
+                raise ConfigError(
+                    f"the decision model {path} was fitted on other signals ({', '.join(m.features)}): run `opedbot calibrate`"
+                )
         return model
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> Model:
+        return cls(
+            features=tuple(raw["features"]), mean=tuple(raw["mean"]), scale=tuple(raw["scale"]),
+            coef=tuple(raw["coef"]), intercept=float(raw["intercept"]), threshold=float(raw.get("threshold", 0.5)),
+            about=raw.get("about", {}), gate=cls.from_dict(raw["gate"]) if raw.get("gate") else None,
+        )  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -247,6 +256,8 @@ def default_model() -> Model:
 def decide(ev: Evidence, model: Model | None = None) -> str | None:
     """None to answer; otherwise the reason for refusing, in words a reader can follow."""
     model = model or default_model()
+    if model.gate is not None and model.gate.probability(ev) < model.gate.threshold:
+        return reason(ev)  # about nothing in the op-ed
     if model.probability(ev) >= model.threshold:
         return None
     return reason(ev)

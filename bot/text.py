@@ -38,7 +38,9 @@ FRAME_WORDS = frozenset(
     opinion main key important significant mean means meaning part parts aspect aspects issue
     issues problem problems solution solutions suggest suggests propose proposes proposed
     describe described explain summary summarise summarize overview detail details example
-    examples""".split()
+    examples identify identifies identified highlight highlights highlighted note notes noted
+    discuss discusses discussed outline outlines outlined cite cites cited address addresses
+    addressed acknowledge acknowledges acknowledged believe believes warn warns warned""".split()
 )
 
 # Words that only point at the document itself or frame a request about it ("give me the gist of

@@ -67,6 +67,25 @@ def test_decide_answers_at_the_threshold_and_refuses_below_it():
     assert math.isclose(m.probability(ev(cosine=0.5)), 0.5)
 
 
+def test_the_gate_refuses_before_the_decision_is_asked():
+    """Below the off-topic gate's threshold a question is refused however the main model would
+    have answered it; above it the main model decides."""
+    eager = model(intercept=10.0)  # answers anything
+    gated = Model(*[getattr(eager, f) for f in ("features", "mean", "scale", "coef", "intercept")], gate=model(cosine=10.0, intercept=-2.0))
+    assert decide(ev(cosine=0.1), eager) is None
+    assert decide(ev(cosine=0.1), gated) is not None  # gate p = 0.27
+    assert decide(ev(cosine=0.5), gated) is None  # gate p = 0.95
+
+
+def test_the_shipped_gate_loads_and_is_saved_with_the_model(tmp_path):
+    m = Model.load(MODEL_PATH)
+    assert m.gate is not None and m.gate.features == FEATURES
+    assert m.about["gate"]["cross_validation"]["answerable_stopped"] < 0.05  # measured by calibrate, recorded in the file
+    copy = tmp_path / "m.json"
+    copy.write_text(json.dumps(m.to_dict()))
+    assert Model.load(copy).gate == m.gate
+
+
 def test_reasons_name_what_weighs_against_answering():
     assert reason(ev(wants="number", has=False)) == "asks for a number; the closest passages give none"
     assert reason(ev(unknown=["india"], unknown_names=["india"])) == "asks about india, which the op-ed never mentions"

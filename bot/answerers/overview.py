@@ -74,6 +74,11 @@ CUES = {
         re.I,
     ),
 }
+# A cue's leftover words the op-ed never uses are how the question is put ("what is it *trying*
+# to say?"); this many or more, and most of the leftover words, make it a question about
+# something else ("recommend a good laptop for students"), not a paraphrase ("what extra pay does
+# she suggest for staff willing to commit long-term?").
+FOREIGN_WORDS = 2
 # Cues that also introduce a passage question ("What is its view of the talks?", "What does it
 # say about X?"): with these, every leftover word counts as a topic.
 WEAK_CUES = re.compile(r"^(about|views?)$", re.I)
@@ -135,7 +140,9 @@ class OverviewAnswerer:
 
         With a clear cue ("gist", "main point", "recommend"), a leftover word the op-ed never uses
         and that is no name ("what's the main point it is *trying* to make?") is part of how the
-        question is put, not a topic of its own."""
+        question is put, not a topic of its own; when two or more of the leftover words, and most of
+        them, are such words ("recommend a good *laptop* for *students*"), it is a question about
+        something else (None)."""
         sims = self._vectors @ vector
         by_meaning = self._kinds[int(np.argmax(sims))] if float(np.max(sims)) >= self.similarity else None
         if WHO.match(question):
@@ -151,6 +158,9 @@ class OverviewAnswerer:
         residue = sorted(topic_terms(cue.sub(" ", question)))
         if doc is not None and any(not WEAK_CUES.match(f) for f in found):
             named = {stem(w.lower()) for w in names(question)}
+            foreign = [w for w in residue if w not in self._vocab.get(doc, set()) and w not in named]
+            if len(foreign) >= FOREIGN_WORDS and 2 * len(foreign) > len(residue):
+                return None  # "Recommend a good laptop for students": about something else, not the op-ed
             residue = [w for w in residue if w in self._vocab.get(doc, set()) or w in named]
         return kind, residue
 

@@ -44,6 +44,7 @@ class LabelledSet:
     name: str
     questions: Path
     document: Path | None  # None: the shipped op-ed
+    offtopic: bool = False  # questions about nothing in the op-ed: they fit the gate, not the decision
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Row:
     id: str
     answerable: bool
     x: list[float]
+    offtopic: bool = False
 
 
 def load_sets(path: Path) -> list[LabelledSet]:
@@ -64,7 +66,9 @@ def load_sets(path: Path) -> list[LabelledSet]:
         if not isinstance(s, dict) or not isinstance(s.get("name"), str) or not isinstance(s.get("questions"), str):
             raise InputError(f"{path}: [[set]] number {n} needs a name and a questions file")
         doc = s.get("document")
-        sets.append(LabelledSet(s["name"], path.parent / s["questions"], path.parent / doc if doc else None))
+        if not isinstance(s.get("offtopic", False), bool):
+            raise InputError(f"{path}: [[set]] {s['name']!r}: offtopic is true or false")
+        sets.append(LabelledSet(s["name"], path.parent / s["questions"], path.parent / doc if doc else None, s.get("offtopic", False)))
     if len({s.name for s in sets}) < 2:
         raise InputError(f"{path}: cross-validation needs at least two [[set]] entries with different names")
     for s in sets:
@@ -115,7 +119,7 @@ def collect(sets: list[LabelledSet], progress=print) -> list[Row]:
                     ranked, ev = extractive.measure(turn)
                     if not ranked:
                         continue  # nothing retrieved: refused before any decision
-                    rows.append(Row(s.name, it.id, it.answerable, features(ev)))
+                    rows.append(Row(s.name, it.id, it.answerable, features(ev), s.offtopic))
                     reached += 1
                 progress(f"  {s.name}: {reached} of {len(items)} items reach the decision ({document or 'the shipped op-ed'})")
     return rows
@@ -138,6 +142,50 @@ def _fit(rows: list[Row], c: float = C):
         coef=tuple(float(v) for v in lr.coef_[0]),
         intercept=float(lr.intercept_[0]),
     )
+
+
+GATE_C = 1.0
+GATE_THRESHOLD = 0.5
+GATE_FOLDS = 5
+
+
+def _fit_gate(rows: list[Row]) -> Model:
+    """The off-topic gate: on-topic rows (every labelled set's, answerable or not) against the
+    off-topic sets' rows, the two classes weighed equally (there are far fewer off-topic rows)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.array([r.x for r in rows])
+    y = np.array([not r.offtopic for r in rows])
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    lr = LogisticRegression(C=GATE_C, class_weight="balanced", max_iter=5000).fit((x - scaler.mean_) / scale, y)
+    return Model(
+        features=FEATURES,
+        mean=tuple(float(v) for v in scaler.mean_),
+        scale=tuple(float(v) for v in scale),
+        coef=tuple(float(v) for v in lr.coef_[0]),
+        intercept=float(lr.intercept_[0]),
+        threshold=GATE_THRESHOLD,
+    )
+
+
+def gate_cross_validation(rows: list[Row]) -> dict:
+    """The gate scored on rows it was not fitted on (every fifth row in turn): the share of
+    off-topic questions it stops, and of on-topic ones it stops by mistake."""
+    stopped = [False] * len(rows)
+    for k in range(GATE_FOLDS):
+        gate = _fit_gate([r for i, r in enumerate(rows) if i % GATE_FOLDS != k])
+        for i, r in enumerate(rows):
+            if i % GATE_FOLDS == k:
+                stopped[i] = gate.probability_of(r.x) < gate.threshold
+    share = lambda sel: round(sum(stopped[i] for i in sel) / len(sel), 3) if sel else None  # noqa: E731
+    return {
+        "offtopic_stopped": share([i for i, r in enumerate(rows) if r.offtopic]),
+        "answerable_stopped": share([i for i, r in enumerate(rows) if r.answerable]),
+        "near_topic_unanswerable_stopped": share([i for i, r in enumerate(rows) if not r.answerable and not r.offtopic]),
+    }
 
 
 def score(model: Model, rows: list[Row]) -> dict:
@@ -209,18 +257,22 @@ def choose_strength(rows: list[Row]) -> tuple[float, float, dict[str, dict]]:
 def calibrate(sets_file: Path, out: Path, progress=print) -> dict:
     sets = load_sets(sets_file)
     progress(f"calibrate: {len(sets)} labelled sets from {sets_file}")
-    rows = collect(sets, progress)
+    every = collect(sets, progress)
+    rows = [r for r in every if not r.offtopic]
     if len({r.answerable for r in rows}) < 2:
         raise InputError("the labelled sets need both answerable and unanswerable items that reach the decision")
     c, threshold, cv = choose_strength(rows)
     model = replace(_fit(rows, c), threshold=threshold)
+    gate = _fit_gate(every) if any(r.offtopic for r in every) else None
+    model = replace(model, gate=gate)
     import sklearn
 
     about = {
-        "fitted_on": {s.name: sum(r.set == s.name for r in rows) for s in sets},
+        "fitted_on": {s.name: sum(r.set == s.name for r in rows) for s in sets if not s.offtopic},
         "sets_file": str(sets_file.resolve().relative_to(ROOT)) if sets_file.resolve().is_relative_to(ROOT) else str(sets_file),
         "cross_validation": cv,
         "in_sample": score(model, rows),
+        "gate": {"fitted_on": sum(r.offtopic for r in every), "cross_validation": gate_cross_validation(every)} if gate else None,
         "C": c,
         "threshold": threshold,
         "scikit_learn": sklearn.__version__,
@@ -243,5 +295,14 @@ def cmd_calibrate(args) -> int:
     for name, m in about["cross_validation"].items():
         f = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
         print(f"{name:26} {m['n']:>4} {f(m['accuracy']):>9} {f(m['answers_answerable']):>8} {f(m['refuses_unanswerable']):>8}")
-    print(f"\nthreshold {about['threshold']}, C {about['C']} (chosen from {', '.join(map(str, C_GRID))}); wrote {args.out} (fitted on {sum(about['fitted_on'].values())} rows)")
+    if about["gate"]:
+        g = about["gate"]["cross_validation"]
+        print(
+            f"\noff-topic gate (fitted on {about['gate']['fitted_on']} off-topic rows and the rest, scored a fifth at a time): "
+            f"stops {g['offtopic_stopped']} of off-topic questions, {g['answerable_stopped']} of answerable ones, "
+            f"{g['near_topic_unanswerable_stopped']} of near-topic unanswerable ones"
+        )
+    print(
+        f"\nthreshold {about['threshold']}, C {about['C']} (chosen from {', '.join(map(str, C_GRID))}); wrote {args.out} (fitted on {sum(about['fitted_on'].values())} rows)"
+    )
     return 0
