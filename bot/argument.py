@@ -14,6 +14,9 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
+from bot.text import terms
 from index.chunking import Span
 
 # A sentence that brings in the other side ("Critics worry that …", "Some argue that …",
@@ -74,3 +77,18 @@ def reply_to(i: int, sentences: Sequence[Span], theirs: set[int], similarity: Ca
         # this point (nearest to it in meaning)
         return [block[0], max(block[1:], key=lambda j: similarity(point, j))]
     return block[:MAX_REPLY]
+
+
+def replies(sentences: Sequence[Span], vectors: np.ndarray) -> dict[int, list[int]]:
+    """For one document's sentences (in order, with their unit vectors): each other-side
+    sentence's position and the positions of the author's reply to it. A point is nearest the
+    reply sentence closest in meaning plus the share of its words the reply repeats ("the toll
+    revenue would pay for buses" — "the revenue argument is the strongest, but …"): MiniLM alone
+    put "Bus lanes do not have to wait for pricing" nearer."""
+    theirs = other_side(sentences)
+    words = [set(terms(s.text)) for s in sentences]
+
+    def similarity(a: int, b: int) -> float:
+        return float(vectors[a] @ vectors[b]) + len(words[a] & words[b]) / max(1, len(words[a]))
+
+    return {i: reply_to(i, sentences, set(theirs), similarity) for i in theirs}

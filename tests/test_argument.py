@@ -164,3 +164,24 @@ def test_an_objection_a_model_picks_comes_with_the_reply_too(other_bots, embedde
     assert any(t.startswith("Others say that raising water prices") for t in texts), texts
     assert any(t.startswith("That concern is real, but") for t in texts), texts
     assert draft.lead == "The op-ed sets out the other side’s case and answers it:"
+
+
+@slow
+def test_the_reply_to_a_point_is_found_by_its_words_too(other_bots):
+    """ "The revenue argument is the strongest, but …" answers "the toll revenue would pay for
+    better buses" because it repeats its words: by MiniLM alone "Bus lanes do not have to wait
+    for pricing" was nearer."""
+    a = ask(other_bots["transit-oped"], "Wouldn't the toll revenue pay for better buses anyway?")
+    texts = [q.text for q in a.quotes]
+    assert any(t.startswith("Others argue that the toll revenue") for t in texts), a.answer
+    assert any(t.startswith("The revenue argument is the strongest") for t in texts), a.answer
+
+
+@slow
+def test_a_question_about_one_objection_gets_the_reply_and_a_stance_on_it_uses_the_reply(other_bots):
+    ai = ask(other_bots["ai-schools-oped"], "Does the author take the critics' worries about cheating seriously?")
+    texts = [q.text for q in ai.quotes]
+    assert any("cheating" in t for t in texts) and any(t.startswith("But each of them is an argument") for t in texts), ai.answer
+    assert ai.answer.startswith("The op-ed sets out the other side’s case and answers it:"), ai.answer
+    health = ask(other_bots["health-oped"], "What does the writer think of telehealth as a fix?")
+    assert any(q.text.startswith("Telehealth depends on broadband") for q in health.quotes), health.answer

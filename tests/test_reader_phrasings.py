@@ -81,3 +81,13 @@ def test_the_main_problem_is_the_main_argument(other_bots, question):
     summary = [q.text for q in ask(b, "Summarize the op-ed.").quotes]
     a = ask(b, question)
     assert a.answered and [q.text for q in a.quotes] == summary, a.answer
+
+
+def test_recommendations_on_the_topic_the_list_opens_with_are_the_whole_list(bot):
+    """ "What does the author recommend KP do about the militant threat?": the list's first point
+    ("Moving ahead, KP's leadership should …") is among the nearest, and it frames the list; a
+    topic only one later point is about gets that point."""
+    a = ask(bot, "What does the author recommend KP do about the militant threat?")
+    assert a.lead == "The op-ed makes four recommendations:", a.answer
+    one = ask(bot, "What does the op-ed recommend about Afghanistan?")
+    assert [q.text.split(",")[0] for q in one.quotes] == ["Last but not least"], one.answer

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answerers.conversation import shown_sentences
-from bot.argument import other_side, reply_to
+from bot.argument import replies
 from bot.decision import QUALIFIERS, Evidence, Model, asks_fact, asks_view, decide, focus_words, gives, gives_fact, wanted_kind
 from bot.followup import asks_why_of_it, is_bare
 from bot.retrieval import Hit
@@ -123,12 +123,8 @@ class ExtractiveAnswerer:
         self._replies: dict[int, list[int]] = {}
         for d in index.documents:
             rows = index.sentence_rows(d)
-            sents = [index.sentences[r] for r in rows]
-            theirs = other_side(sents)
-            vectors = index.sentence_vectors[rows]
-            similarity = lambda a, b, v=vectors: float(v[a] @ v[b])  # noqa: E731
-            for i in theirs:
-                self._replies[rows[i]] = [rows[j] for j in reply_to(i, sents, set(theirs), similarity)]
+            found = replies([index.sentences[r] for r in rows], index.sentence_vectors[rows])
+            self._replies.update({rows[i]: [rows[j] for j in reply] for i, reply in found.items()})
         # without an embedder, sentences rank by cosine alone
         self.soft = SoftMatcher(index.sentences, lambda texts: embedder.encode_with_tokens(texts)[1], FRAME_STEMS) if embedder else None
 

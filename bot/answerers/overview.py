@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
-from bot.argument import MAX_REPLY, other_side, reply_to
+from bot.argument import MAX_REPLY, other_side, replies, reply_to
 from bot.quotes import quotes_at
 from bot.schema import Quote
 from bot.text import names, stem, terms, topic_terms
@@ -105,6 +105,7 @@ MAX_RECOMMENDATIONS = 10
 # propose?"): no topic of their own.
 ITEM_NOUNS = frozenset(stem(w) for w in "rules ideas proposals changes actions fixes things moves".split())
 MAX_OBJECTIONS = 4
+MAX_TOPICAL_REPLY = 2
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
 
@@ -124,10 +125,12 @@ class OverviewAnswerer:
         self._subject: dict[str, set[str]] = {}
         self._vocab: dict[str, set[str]] = {}
         self._other_side: dict[str, list[int]] = {}
+        self._replies: dict[str, dict[int, list[int]]] = {}  # other-side position -> the author's reply
         for d, doc in index.documents.items():
             counts: dict[str, int] = {}
             rows = index.sentence_rows(d)
             self._other_side[d] = other_side([index.sentences[r] for r in rows])
+            self._replies[d] = replies([index.sentences[r] for r in rows], index.sentence_vectors[rows])
             for r in rows:
                 for w in set(terms(index.sentences[r].text)):
                     counts[w] = counts.get(w, 0) + 1
@@ -193,6 +196,10 @@ class OverviewAnswerer:
             picks = self._other_side.get(doc, [])[:MAX_OBJECTIONS]
             if residue:
                 picks = self._closest(picks, rows, turn.vector, residue, defer=True)
+                # one point of theirs ("the critics' worries about cheating"): with the reply to it
+                picks = [*picks, *(j for i in picks for j in self._replies[doc].get(i, [])[:MAX_TOPICAL_REPLY])]
+                if any(i not in self._other_side[doc] for i in picks):
+                    lead = lead_for("other-side", self.index.documents[doc].title, len(self.index.documents) > 1)
             if not picks:
                 return None
             return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
@@ -230,6 +237,12 @@ class OverviewAnswerer:
             picks = self._closest(dmap.recommendations, rows, turn.vector, topic, defer=len(residue) >= 2)
             if not picks:
                 return None  # no recommendation is about that: a passage question, for retrieval
+            if listed and self._row_span(rows[picks[0]])[1:] == listed[0]:
+                # the list's first point is among the nearest, and it frames the list ("Moving ahead, KP's
+                # leadership should …"): the topic is what the whole list is about
+                spans = [*self._list_intro(rows, listed), *((doc, a, b) for a, b in listed)]
+                lead = lead_for("recommendations", self.index.documents[doc].title, len(self.index.documents) > 1, count=len(listed))
+                return Draft(answered=True, quotes=self._numbered(spans), lead=lead)
             spans = [self._row_span(rows[i]) for i in picks]
             lead = lead_for("recommendations", self.index.documents[doc].title, len(self.index.documents) > 1, topical=True)
         elif listed:
@@ -275,6 +288,7 @@ class OverviewAnswerer:
             | set(dmap.conclusion)
             | set(dmap.recommendations)
             | {i for i, r in enumerate(rows) if claim_words(sents[r].text)}
+            | {j for reply in self._replies[doc].values() for j in reply}  # what it says to the other side
         )
         picks = self._closest(claims, rows, turn.vector, residue, defer=False)[:2]
         if not picks:
