@@ -23,7 +23,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v4"
+MAP_VERSION = "map-v5"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
@@ -31,11 +31,11 @@ PRESCRIPTIVE = re.compile(
     r"is needed|are needed|calls? for|recommend\w*|let us|we need)\b",
     re.I,
 )
-# Words of argument: contrast, negation, evaluation, obligation. A sentence that carries them
-# states a claim ("X does not lack water so much as it lacks the will…"); one without them
-# usually describes or narrates.
+# Words of argument: contrast, negation, evaluation (good, bad, better, worse, wrong …),
+# obligation. A sentence that carries them states a claim ("X does not lack water so much as it
+# lacks the will…"); one without them usually describes or narrates.
 CLAIM = re.compile(
-    r"\b(but|not|no|never|instead|rather|wrong|right|real|mistake|must|should|needs?|cannot|can't|only|"
+    r"\b(but|not|no|never|instead|rather|wrong|right|real|mistake|good|bad|better|worse|must|should|needs?|cannot|can't|only|"
     r"question is|problem is|answer is|key|crisis)\b",
     re.I,
 )

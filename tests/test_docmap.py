@@ -87,3 +87,10 @@ def test_an_op_ed_s_unmarked_list_is_counted_and_numbered(other_bots):
     assert a.answered and a.lead == "The op-ed makes five recommendations:", a.answer
     second = ask(health, "What is the second proposal?")
     assert [q.text for q in second.quotes] == [a.quotes[1].text], second.answer
+
+
+def test_words_of_evaluation_make_a_claim(embedder):
+    """ "Congestion pricing is a good idea arriving in the wrong order": a judgement, good and
+    wrong, is the closing paragraph's first strong claim."""
+    sents, dmap = _map(embedder, load_document(OTHER / "transit-oped.txt"))
+    assert "Congestion pricing is a good idea arriving in the wrong order." in [sents[i].text for i in dmap.conclusion]
