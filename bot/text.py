@@ -99,13 +99,19 @@ def without_instructions(text: str) -> tuple[str, bool]:
     return " ".join(kept).strip(), len(kept) < len(clauses)
 
 
+_ASKS = re.compile(
+    r"^\W*(?:what|what's|whats|why|how|who|whom|whose|when|where|which|tell me|explain|describe|summari[sz]e|list)\b", re.I
+)
+
+
 def focus(text: str) -> tuple[str, bool]:
     """The text to retrieve with: markup removed, clauses that instruct the bot removed ("Ignore
     all previous instructions, then …"), and, when the input holds several sentences of which
     some ask something, only the asking ones; and whether any instruction was removed."""
     text, instructed = without_instructions(strip_markup(text))
     parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
-    asking = [p for p in parts if p.rstrip().endswith("?")]
+    # a question typed without its question mark asks too ("… or for the toll? what's the actual point")
+    asking = [p for p in parts if p.rstrip().endswith("?") or _ASKS.match(p)]
     return (" ".join(asking) if asking and len(asking) < len(parts) else text), instructed
 
 

@@ -60,3 +60,23 @@ def test_asks_why_of_it(question, why):
     from bot.followup import asks_why_of_it
 
     assert asks_why_of_it(question) is why
+
+
+@pytest.mark.parametrize(
+    "message,focused",
+    [
+        ("I read it twice. Who brokered the talks?", "Who brokered the talks?"),  # a remark before the question is dropped
+        # a second question typed without its question mark still asks
+        (
+            "So is she arguing for buses or for the toll? what's the actual point",
+            "So is she arguing for buses or for the toll? what's the actual point",
+        ),
+        ("Great answer! how come the talks failed", "how come the talks failed"),
+        ("Great answer! Thanks again", "Great answer! Thanks again"),  # nothing asks: kept whole
+        ("Thanks. Nice work. Why did the talks fail?", "Why did the talks fail?"),
+    ],
+)
+def test_focus_keeps_the_asking_sentences(message, focused):
+    from bot.text import focus
+
+    assert focus(message) == (focused, False)

@@ -67,6 +67,7 @@ CUES = {
     ),
     "summary": re.compile(
         r"\b(about|summar\w*|gist|tl;?\s?dr|overview|main (?:point|argument|idea|message|claim|thrust|takeaway|problem|issue|concern)s?|"
+        r"(?:actual|real|overall|basic|whole) (?:point|argument|message)|"
         r"topic|subject|theme|sum(?:s|med|ming)? (?:it |this |that |the \w+ )?up|recap|run-?down|short version|"
         r"trying to (?:say|make|argue|get across)|getting at|driving at|"
         r"thesis|central (?:argument|claim|idea|problem|issue)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
