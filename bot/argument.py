@@ -3,9 +3,9 @@ sentences are the author's reply to each.
 
 An op-ed states objections in order to answer them ("Others say that raising water prices will
 hurt the poor. That concern is real, but …"). Quoting the objection alone would present someone
-else's case as the op-ed's: both the overview answerer ("How does the author respond to the
-critics?") and the extractive answerer (a question whose best sentence is an objection) use the
-reply found here. Cue words only; English.
+else's case as the op-ed's: the overview answerer ("How does the author respond to the
+critics?"), the extractive answerer (a question whose best sentence is an objection) and the
+model's picks all use the reply found here. Cue words and MiniLM vectors only; English.
 """
 
 from __future__ import annotations
@@ -53,10 +53,11 @@ def other_side(sentences: Sequence[Span]) -> list[int]:
 
 def reply_to(i: int, sentences: Sequence[Span], theirs: set[int], similarity: Callable[[int, int], float] | None = None) -> list[int]:
     """The author's reply to the other-side sentence at position ``i`` (``theirs``: all such
-    positions; the sentences right after ``i`` that go on reporting are part of its point): when the op-ed answers point by point, the first later sentence of the paragraph
-    that turns against it; when the paragraph goes on to answer, the rest of it (up to
-    ``MAX_REPLY``); when the paragraph only states their case, the opening of the next one, and,
-    given ``similarity`` (of two positions), the sentence of it nearest to this point."""
+    positions; the sentences right after ``i`` that go on reporting are part of its point).
+    When the op-ed answers point by point, the first later sentence of the paragraph that turns
+    against it; when the paragraph goes on to answer, the rest of it (up to ``MAX_REPLY``); when
+    the paragraph only states their case, the opening of the next one, and, given
+    ``similarity`` (of two positions), the sentence of it nearest to this point."""
     point, paragraph = i, sentences[i].paragraph
     turns = lambda j: bool(CONTRAST.search(sentences[j].text))  # noqa: E731
     asked = lambda j: sentences[j].text.rstrip().endswith("?")  # noqa: E731

@@ -99,9 +99,7 @@ def without_instructions(text: str) -> tuple[str, bool]:
     return " ".join(kept).strip(), len(kept) < len(clauses)
 
 
-_ASKS = re.compile(
-    r"^\W*(?:what|what's|whats|why|how|who|whom|whose|when|where|which|tell me|explain|describe|summari[sz]e|list)\b", re.I
-)
+_ASKS = re.compile(r"^\W*(?:what|what's|whats|why|how|who|whom|whose|when|where|which|tell me|explain|describe|summari[sz]e|list)\b", re.I)
 
 
 def focus(text: str) -> tuple[str, bool]:

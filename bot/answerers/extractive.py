@@ -56,7 +56,7 @@ class Ranking:
     next_bonus: float = 0.2
     # A "why" question: sentences after the best one in its paragraph (its reasons). An
     # objection: the first sentences of the author's reply. Each added answers on the
-    # development sets and lost none (README "Ranking").
+    # development sets and lost none (README "How it answers").
     max_reasons: int = 2
     max_reply: int = 2
 
@@ -275,6 +275,7 @@ class ExtractiveAnswerer:
 
     # -- selection
     def select(self, question: str, ranked: list[Scored], followup: bool = False) -> list[Span]:
+        """The sentences ``select_rows`` chooses."""
         return [self.index.sentences[i] for i in self.select_rows(question, ranked, followup)]
 
     def select_rows(self, question: str, ranked: list[Scored], followup: bool = False) -> list[int]:
