@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.text import terms
 from index.chunking import Span
+from index.store import LoadedIndex
 
 # A sentence that brings in the other side ("Critics worry that …", "Some argue that …",
 # "Supporters of the plan raise serious objections …", "its defenders deserve a fair hearing"),
@@ -80,16 +81,45 @@ def reply_to(i: int, sentences: Sequence[Span], theirs: set[int], similarity: Ca
     return block[:MAX_REPLY]
 
 
-def replies(sentences: Sequence[Span], vectors: np.ndarray) -> dict[int, list[int]]:
+def replies(sentences: Sequence[Span], vectors: np.ndarray, theirs: list[int] | None = None) -> dict[int, list[int]]:
     """For one document's sentences (in order, with their unit vectors): each other-side
     sentence's position and the positions of the author's reply to it. A point is nearest the
     reply sentence closest in meaning plus the share of its words the reply repeats ("the toll
     revenue would pay for buses" — "the revenue argument is the strongest, but …"): MiniLM alone
     put "Bus lanes do not have to wait for pricing" nearer."""
-    theirs = other_side(sentences)
+    theirs = other_side(sentences) if theirs is None else theirs
     words = [set(terms(s.text)) for s in sentences]
 
     def similarity(a: int, b: int) -> float:
         return float(vectors[a] @ vectors[b]) + len(words[a] & words[b]) / max(1, len(words[a]))
 
     return {i: reply_to(i, sentences, set(theirs), similarity) for i in theirs}
+
+
+class Arguments:
+    """The other side and the replies of each op-ed of an index, found the first time a question
+    reaches that op-ed (an index of many op-eds pays nothing for them at start-up). Positions
+    count from the op-ed's first sentence; ``reply`` and ``states_other_side`` take index rows."""
+
+    def __init__(self, index: LoadedIndex) -> None:
+        self.index = index
+        self._found: dict[str, tuple[list[int], dict[int, list[int]]]] = {}
+
+    def of(self, doc: str) -> tuple[list[int], dict[int, list[int]]]:
+        """The positions of the op-ed's other-side sentences, and of the reply to each."""
+        if doc not in self._found:
+            rows = self.index.sentence_rows(doc)
+            sentences = [self.index.sentences[r] for r in rows]
+            theirs = other_side(sentences)
+            self._found[doc] = (theirs, replies(sentences, self.index.sentence_vectors[rows], theirs))
+        return self._found[doc]
+
+    def reply(self, row: int) -> list[int]:
+        """The rows of the author's reply to the sentence at ``row`` ([] when it is no other-side one)."""
+        doc = self.index.sentences[row].doc
+        start = self.index.sentence_rows(doc).start
+        return [start + j for j in self.of(doc)[1].get(row - start, [])]
+
+    def states_other_side(self, row: int) -> bool:
+        doc = self.index.sentences[row].doc
+        return row - self.index.sentence_rows(doc).start in self.of(doc)[1]

@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from bot.argument import other_side
+from bot.argument import Arguments
 from bot.quotes import quotes_at
 from bot.text import terms
 from bot.turn import Draft, Turn
@@ -54,7 +54,7 @@ class ConversationAnswerer:
         self.index = index
         self.max_terms = max_terms  # a follow-up this short leans on the answer before it
         self._closeness: dict[str, float] = {}
-        self._theirs: dict[str, set[int]] = {}
+        self.arguments = Arguments(index)
 
     def answer(self, turn: Turn) -> Draft | None:
         answers = [t["content"] for t in reversed(turn.history) if t["role"] == "assistant"]
@@ -145,7 +145,7 @@ class ConversationAnswerer:
         if row is None:
             return []
         # not what the other side says: "elsewhere … it argues" would pass their case off as the op-ed's
-        theirs = self._other_side(doc)
+        theirs = {rows[i] for i in self.arguments.of(doc)[0]}
         others = [r for r in rows if sents[r].paragraph != sents[row].paragraph and r not in exclude and r not in theirs]
         if not others:
             return []
@@ -153,12 +153,6 @@ class ConversationAnswerer:
         cosines = vectors[others] @ vectors[row]
         close = [r for c, r in sorted(zip(cosines, others), reverse=True) if c >= self._close(doc)][:limit]
         return [(doc, sents[r].start, sents[r].end) for r in sorted(close)]
-
-    def _other_side(self, doc: str) -> set[int]:
-        if doc not in self._theirs:
-            rows = self.index.sentence_rows(doc)
-            self._theirs[doc] = {rows[i] for i in other_side([self.index.sentences[r] for r in rows])}
-        return self._theirs[doc]
 
     def _close(self, doc: str) -> float:
         """The cosine of this op-ed's closest tenth of sentence pairs from different paragraphs."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
-from bot.argument import MAX_REPLY, other_side, replies, reply_to
+from bot.argument import MAX_REPLY, Arguments, reply_to
 from bot.quotes import quotes_at
 from bot.schema import Quote
 from bot.text import names, stem, terms, topic_terms
@@ -125,13 +125,10 @@ class OverviewAnswerer:
         # sentences ("AI", "schools"): naming them names no narrower topic.
         self._subject: dict[str, set[str]] = {}
         self._vocab: dict[str, set[str]] = {}
-        self._other_side: dict[str, list[int]] = {}
-        self._replies: dict[str, dict[int, list[int]]] = {}  # other-side position -> the author's reply
+        self.arguments = Arguments(index)  # the other side and the author's replies, per op-ed
         for d, doc in index.documents.items():
             counts: dict[str, int] = {}
             rows = index.sentence_rows(d)
-            self._other_side[d] = other_side([index.sentences[r] for r in rows])
-            self._replies[d] = replies([index.sentences[r] for r in rows], index.sentence_vectors[rows])
             for r in rows:
                 for w in set(terms(index.sentences[r].text)):
                     counts[w] = counts.get(w, 0) + 1
@@ -194,12 +191,13 @@ class OverviewAnswerer:
         if kind == "rebuttal":
             return self._rebuttal(turn, doc, rows, lead)
         if kind == "objections":
-            picks = self._other_side.get(doc, [])[:MAX_OBJECTIONS]
+            theirs, replies = self.arguments.of(doc)
+            picks = theirs[:MAX_OBJECTIONS]
             if residue:
                 picks = self._closest(picks, rows, turn.vector, residue, defer=True)
                 # one point of theirs ("the critics' worries about cheating"): with the reply to it
-                picks = [*picks, *(j for i in picks for j in self._replies[doc].get(i, [])[:MAX_TOPICAL_REPLY])]
-                if any(i not in self._other_side[doc] for i in picks):
+                picks = [*picks, *(j for i in picks for j in replies.get(i, [])[:MAX_TOPICAL_REPLY])]
+                if any(i not in replies for i in picks):
                     lead = lead_for("other-side", self.index.documents[doc].title, len(self.index.documents) > 1)
             if not picks:
                 return None
@@ -261,7 +259,7 @@ class OverviewAnswerer:
         op-ed answers each objection in turn, the sentences after each. A follow-up ("How does
         she answer that?") is about the other side only when the answer before showed it."""
         sents = self.index.sentences
-        other = self._other_side.get(doc, [])
+        other = self.arguments.of(doc)[0]
         if not other:
             return None
         if turn.own is not None:  # joined to the turns before: "that" must be the other side just shown
@@ -289,7 +287,7 @@ class OverviewAnswerer:
             | set(dmap.conclusion)
             | set(dmap.recommendations)
             | {i for i, r in enumerate(rows) if claim_words(sents[r].text)}
-            | {j for reply in self._replies[doc].values() for j in reply}  # what it says to the other side
+            | {j for reply in self.arguments.of(doc)[1].values() for j in reply}  # what it says to the other side
         )
         picks = self._closest(claims, rows, turn.vector, residue, defer=False)[:2]
         if not picks:

@@ -125,16 +125,17 @@ def collect(sets: list[LabelledSet], progress=print) -> list[Row]:
     return rows
 
 
-def _fit(rows: list[Row], c: float = C):
+def _logistic(rows: list[Row], labels: list[bool], c: float, balanced: bool = False) -> Model:
+    """A standardised L2 logistic regression over ``FEATURES``, as a ``Model``."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
     x = np.array([r.x for r in rows])
-    y = np.array([r.answerable for r in rows])
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    lr = LogisticRegression(C=c, max_iter=5000).fit((x - scaler.mean_) / scale, y)
+    lr = LogisticRegression(C=c, class_weight="balanced" if balanced else None, max_iter=5000)
+    lr.fit((x - scaler.mean_) / scale, np.array(labels))
     return Model(
         features=FEATURES,
         mean=tuple(float(v) for v in scaler.mean_),
@@ -142,6 +143,11 @@ def _fit(rows: list[Row], c: float = C):
         coef=tuple(float(v) for v in lr.coef_[0]),
         intercept=float(lr.intercept_[0]),
     )
+
+
+def _fit(rows: list[Row], c: float = C) -> Model:
+    """The decision: answerable against unanswerable."""
+    return _logistic(rows, [r.answerable for r in rows], c)
 
 
 GATE_C = 1.0
@@ -152,23 +158,7 @@ GATE_FOLDS = 5
 def _fit_gate(rows: list[Row]) -> Model:
     """The off-topic gate: on-topic rows (every labelled set's, answerable or not) against the
     off-topic sets' rows, the two classes weighed equally (there are far fewer off-topic rows)."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
-    x = np.array([r.x for r in rows])
-    y = np.array([not r.offtopic for r in rows])
-    scaler = StandardScaler().fit(x)
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    lr = LogisticRegression(C=GATE_C, class_weight="balanced", max_iter=5000).fit((x - scaler.mean_) / scale, y)
-    return Model(
-        features=FEATURES,
-        mean=tuple(float(v) for v in scaler.mean_),
-        scale=tuple(float(v) for v in scale),
-        coef=tuple(float(v) for v in lr.coef_[0]),
-        intercept=float(lr.intercept_[0]),
-        threshold=GATE_THRESHOLD,
-    )
+    return replace(_logistic(rows, [not r.offtopic for r in rows], GATE_C, balanced=True), threshold=GATE_THRESHOLD)
 
 
 def gate_cross_validation(rows: list[Row]) -> dict:
