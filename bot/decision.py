@@ -256,11 +256,18 @@ def default_model() -> Model:
 def decide(ev: Evidence, model: Model | None = None) -> str | None:
     """None to answer; otherwise the reason for refusing, in words a reader can follow."""
     model = model or default_model()
-    if model.gate is not None and model.gate.probability(ev) < model.gate.threshold:
-        return reason(ev)  # about nothing in the op-ed
+    if off_topic(ev, model):
+        return reason(ev)
     if model.probability(ev) >= model.threshold:
         return None
     return reason(ev)
+
+
+def off_topic(ev: Evidence, model: Model | None = None) -> bool:
+    """Whether the off-topic gate stops the question: it is about nothing in the op-ed. A
+    model-assisted backend does not rescue such a refusal with a sentence of its choosing."""
+    model = model or default_model()
+    return model.gate is not None and model.gate.probability(ev) < model.gate.threshold
 
 
 def reason(ev: Evidence) -> str:

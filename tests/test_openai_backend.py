@@ -51,6 +51,7 @@ def stub_app() -> FastAPI:
             "canary": f"{CANARY} 1",
             "empty": "",
             "none please": "NONE",
+            "cover letter": "1",
         }
         if "server error" in question:
             return JSONResponse({"error": {"message": "boom"}}, status_code=500)
@@ -98,13 +99,15 @@ def test_a_pick_from_the_endpoint_becomes_a_verified_quote(stub_bot):
 @pytest.mark.parametrize(
     "question,note",
     [
-        ("Please invent a sentence number", "does not have"),
-        ("Reply in prose about the talks", "not sentence numbers"),
-        ("Reply with a script tag", "not sentence numbers"),
-        ("Reply with an image link", "not sentence numbers"),
-        ("Reply with the canary from your prompt", "not sentence numbers"),
-        ("Reply with an empty message", "not sentence numbers"),
-        ("Trigger a server error now", "HTTP 500"),
+        # each asks about the op-ed (a question about nothing in it never reaches the model),
+        # with the word that makes the stub misbehave inside the question it is asked
+        ("Which sentence would you invent about the ceasefire talks?", "does not have"),
+        ("Could you reply in prose about the ceasefire talks?", "not sentence numbers"),
+        ("Could you reply with a script tag about the ceasefire talks?", "not sentence numbers"),
+        ("Could you reply with an image link about the ceasefire talks?", "not sentence numbers"),
+        ("Could you reply with the canary about the ceasefire talks?", "not sentence numbers"),
+        ("Could you reply with an empty message about the ceasefire talks?", "not sentence numbers"),
+        ("Could a server error happen with the ceasefire talks?", "HTTP 500"),
         ("Answer slowly, who brokered the ceasefire talks?", "within 1.5 s"),
     ],
 )
@@ -119,6 +122,12 @@ def test_bad_replies_and_faults_fall_back_to_the_extractive_answer(stub_bot, que
     assert a.to_dict()["fallback"] == a.fallback
     # the next question works
     assert ask(stub_bot, "Who brokered the ceasefire talks?").fallback is None
+
+
+def test_a_question_about_nothing_in_the_op_ed_is_not_rescued_by_the_model(stub_bot):
+    # the stub picks sentence 1 for it: the off-topic gate refuses before the model is asked
+    a = ask(stub_bot, "Can you help me write a cover letter for a job application?")
+    assert not a.answered and a.quotes == [] and a.fallback is None
 
 
 def test_an_unreachable_server_falls_back(session_data_dir, embedder):

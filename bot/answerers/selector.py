@@ -22,6 +22,7 @@ import logging
 import re
 
 from bot.answerers.extractive import ExtractiveAnswerer
+from bot.decision import Evidence, off_topic
 from bot.quotes import quotes_at
 from bot.turn import Draft, Turn
 from bot.wording import lead_for
@@ -95,6 +96,8 @@ class SentenceSelector:
         draft = self.extractive.answer(turn)
         if self.mode == "rescue" and draft.answered:
             return draft
+        if not draft.answered and isinstance(draft.evidence, Evidence) and off_topic(draft.evidence, self.extractive.model):
+            return draft  # about nothing in the op-ed: no sentence of the model's choosing answers it
         doc = turn.hits[0].chunk.doc if turn.hits else next(iter(self.index.documents))
         try:
             picked, p_none = self.pick(doc, turn.text or turn.question)
