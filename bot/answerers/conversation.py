@@ -2,8 +2,9 @@
 one?", "tell me more about that".
 
 The previous answer is known by the op-ed sentences it showed: every sentence of the index that
-appears verbatim in the last assistant turn, in the order shown (the history may come from any
-client, so nothing of our own wording is parsed, only the document's sentences are looked up).
+the last assistant turn quotes whole, quotes eight words of in a row, or restates in half its
+words or more (``shown_sentences``), in the order shown. The history may come from any client, so
+nothing of our own wording is parsed, only the document's sentences are looked up.
 An ordinal picks one of them; "more" (or "why", with an ordinal) asks for what follows it in the
 op-ed, or what the op-ed says on it elsewhere. Anything else returns None.
 """
@@ -34,9 +35,44 @@ WHY = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:why|how come)\b", re.I)
 POINTER = re.compile(rf"\b(that|this|it|those|these)\s*(?:{ITEM_WORDS})?\b", re.I)
 
 
+SHOWN_RUN = 4  # words in a row that an answer shares with a sentence to count as showing it
+SHOWN_SHARE = 0.5  # of the sentence's words, in such runs
+SHOWN_QUOTE = 8  # or this many words in a row: a quote of part of the sentence
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower().replace("’", "'"))
+
+
 def shown_sentences(index: LoadedIndex, text: str) -> list[int]:
-    """Rows of the op-ed sentences that appear verbatim in ``text``, in the order shown."""
-    found = [(text.find(s.text), r) for r, s in enumerate(index.sentences) if len(s.text) >= 20 and s.text in text]
+    """Rows of the op-ed sentences that ``text`` shows, in the order shown: verbatim, or (a
+    history written by another client, or by hand: "It says the political narratives from PTI
+    aligned movements are undermining …") half or more of a sentence's words in runs of four or
+    more words in a row, or eight in a row: a quote of part of it ("… an insistence that “on paper
+    defends provincial prerogative but in practice can delay decisive action …”")."""
+    said = _words(text)
+    runs = {tuple(said[i : i + SHOWN_RUN]): i for i in range(len(said) - SHOWN_RUN, -1, -1)}
+    vocabulary = set(said)
+    found = []
+    for r, s in enumerate(index.sentences):
+        if len(s.text) < 20:
+            continue
+        if s.text in text:
+            found.append((len(_words(text[: text.find(s.text)])), r))
+            continue
+        own = _words(s.text)
+        if len(own) < SHOWN_RUN or sum(w in vocabulary for w in own) < min(SHOWN_SHARE * len(own), SHOWN_QUOTE):
+            continue  # cheap test first: most sentences share few words with an answer
+        covered = [False] * len(own)
+        first = None
+        for i in range(len(own) - SHOWN_RUN + 1):
+            at = runs.get(tuple(own[i : i + SHOWN_RUN]))
+            if at is not None:
+                covered[i : i + SHOWN_RUN] = [True] * SHOWN_RUN
+                first = at if first is None else min(first, at)
+        longest = max((len(run) for run in "".join("x" if c else " " for c in covered).split()), default=0)
+        if first is not None and (sum(covered) >= SHOWN_SHARE * len(own) or longest >= SHOWN_QUOTE):
+            found.append((first, r))
     return [r for _, r in sorted(found)]
 
 
