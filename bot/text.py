@@ -23,7 +23,9 @@ STOPWORDS = frozenset(
     s t don doesn didn isn aren wasn weren won may might must shall let us
     tell say says said according op ed oped article author writer piece text argue argues argued
     mention mentions mentioned describe describes think thinks view claim claims according
-    please explain give list name kind sort thing things way ways really actually""".split()
+    please explain give list name kind sort thing things way ways really actually
+    anyone anybody anything someone somebody something everyone everybody everything else next
+    another get gets got getting""".split()
 )
 
 # Words that give a question its shape rather than its subject ("what steps does it recommend",
@@ -40,7 +42,8 @@ FRAME_WORDS = frozenset(
     describe described explain summary summarise summarize overview detail details example
     examples identify identifies identified highlight highlights highlighted note notes noted
     discuss discusses discussed outline outlines outlined cite cites cited address addresses
-    addressed acknowledge acknowledges acknowledged believe believes warn warns warned""".split()
+    addressed acknowledge acknowledges acknowledged believe believes warn warns warned blame
+    blames blamed blaming""".split()
 )
 
 # Words that only point at the document itself or frame a request about it ("give me the gist of

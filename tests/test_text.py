@@ -80,3 +80,20 @@ def test_focus_keeps_the_asking_sentences(message, focused):
     from bot.text import focus
 
     assert focus(message) == (focused, False)
+
+
+@pytest.mark.parametrize(
+    "question,topic",
+    [
+        # words that point along a conversation or at whoever is meant name no topic: "next" and
+        # "anyone else" had been refused as words the op-ed never mentions
+        ("What was the next most common reason?", {"common"}),
+        ("Does anyone else get blamed?", set()),
+        ("Who else does the author blame for the violence?", {"violenc"}),
+        ("What is the next step for the council?", {"council"}),
+    ],
+)
+def test_pointing_words_name_no_topic(question, topic):
+    from bot.text import topic_terms
+
+    assert topic_terms(question) == topic
