@@ -91,3 +91,25 @@ def test_recommendations_on_the_topic_the_list_opens_with_are_the_whole_list(bot
     assert a.lead == "The op-ed makes four recommendations:", a.answer
     one = ask(bot, "What does the op-ed recommend about Afghanistan?")
     assert [q.text.split(",")[0] for q in one.quotes] == ["Last but not least"], one.answer
+
+
+def test_the_conclusion_is_the_closing_passage_read_whole(bot, other_bots):
+    """ "How does it end?" quotes the closing paragraph from its first concluding sentence to its
+    last word, the sentences between included: "Our schools should choose the second." means
+    nothing without the question it answers. The map's own conclusion sentences are among them."""
+    for b in (bot, *other_bots.values()):
+        a = ask(b, "How does the op-ed end?")
+        index = b.index
+        doc = next(iter(index.documents))
+        rows = index.sentence_rows(doc)
+        last_paragraph = index.sentences[rows[-1]].paragraph
+        shown = [next(r for r in rows if index.sentences[r].start == q.start) for q in a.quotes]
+        assert shown == list(range(shown[0], rows[-1] + 1)), (doc, a.answer)  # one passage, to the end
+        assert all(index.sentences[r].paragraph == last_paragraph for r in shown)
+        assert {rows[i] for i in index.maps[doc].conclusion} <= set(shown)
+    ai = ask(other_bots["ai-schools-oped"], "How does the piece wrap up?")
+    assert [q.text for q in ai.quotes][-3:] == [
+        "A ban chooses the first outcome.",
+        "Regulated use, taught by teachers who understand both its power and its limits, chooses the second.",
+        "Our schools should choose the second.",
+    ]

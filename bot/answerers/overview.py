@@ -106,6 +106,7 @@ MAX_RECOMMENDATIONS = 10
 # propose?"): no topic of their own.
 ITEM_NOUNS = frozenset(stem(w) for w in "rules ideas proposals changes actions fixes things moves".split())
 MAX_OBJECTIONS = 4
+MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
 MAX_TOPICAL_REPLY = 2
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
@@ -214,10 +215,24 @@ class OverviewAnswerer:
             return self._stance(turn, doc, dmap, rows, known)
         if residue:
             return None  # "what does it argue about X?": a passage question, for retrieval
-        picks = (dmap.conclusion or dmap.thesis) if kind == "conclusion" else sorted(set(dmap.thesis) | set(dmap.conclusion))
+        if kind == "conclusion":
+            picks = self._closing(dmap.conclusion, rows) or dmap.thesis
+        else:
+            picks = sorted(set(dmap.thesis) | set(dmap.conclusion))
         if not picks:
             return None
         return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
+
+    def _closing(self, conclusion: list[int], rows: range) -> list[int]:
+        """The conclusion as the passage it is: its sentences and those between them in the
+        closing paragraph ("The question is whether … A ban chooses the first outcome. Regulated
+        use … chooses the second. Our schools should choose the second." is read whole, or its
+        last word means nothing), unless that passage runs past ``MAX_CLOSING`` sentences."""
+        if not conclusion:
+            return []
+        sents = self.index.sentences
+        span = [i for i in range(conclusion[0], conclusion[-1] + 1) if sents[rows[i]].paragraph == sents[rows[conclusion[-1]]].paragraph]
+        return span if len(span) <= MAX_CLOSING and set(conclusion) <= set(span) else conclusion
 
     def _recommendations(self, turn: Turn, doc: str, dmap, rows: range, residue: list[str], lead: str) -> Draft | None:
         """The op-ed's list of recommendations (with the sentence announcing it), or, without a
