@@ -113,3 +113,21 @@ def test_the_conclusion_is_the_closing_passage_read_whole(bot, other_bots):
         "Regulated use, taught by teachers who understand both its power and its limits, chooses the second.",
         "Our schools should choose the second.",
     ]
+
+
+def test_what_the_author_acknowledges_or_admits_is_the_other_side(bot, other_bots):
+    """Conceding is answering the other side: "What risks or downsides does the author
+    acknowledge?" gets the objections the op-ed sets out (its words for them, "risks",
+    "downsides", name no topic), on every op-ed that has some; one without gets no such lead."""
+    from bot.argument import Arguments
+
+    for b in other_bots.values():
+        theirs, _ = Arguments(b.index).of(next(iter(b.index.documents)))
+        rows = b.index.sentence_rows(next(iter(b.index.documents)))
+        stated = {b.index.sentences[rows[i]].text for i in theirs}
+        for question in ("What risks or downsides does the author acknowledge?", "Does the writer admit any weaknesses in her argument?"):
+            a = ask(b, question)
+            assert a.answered and a.lead.startswith("The op-ed takes on the other side"), (question, a.answer)
+            assert {q.text for q in a.quotes} & stated, a.answer
+    kp = ask(bot, "What risks or downsides does the author acknowledge?")
+    assert "other side" not in kp.answer

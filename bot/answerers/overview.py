@@ -51,7 +51,7 @@ CUES = {
     # The other side: the objections the op-ed reports and answers.
     "objections": re.compile(
         r"\b(objections?|objects?|opposing (?:arguments?|views?|side)|counter-?arguments?|critics?|criticisms?|opponents?|"
-        r"other side|push(?:es)? ?back|concede\w*|concessions?|arguments? against|case against)\b",
+        r"other side|push(?:es)? ?back|concede\w*|concessions?|acknowledg\w*|admit\w*|arguments? against|case against)\b",
         re.I,
     ),
     # Where the author stands, on the op-ed's subject or on a topic it names ("Is the writer for or
@@ -105,6 +105,11 @@ MAX_RECOMMENDATIONS = 10
 # What a question may call the items of a list of recommendations ("What rules does she
 # propose?"): no topic of their own.
 ITEM_NOUNS = frozenset(stem(w) for w in "rules ideas proposals changes actions fixes things moves".split())
+# … and the points of the other side that the author concedes or answers ("What risks or
+# downsides does the author acknowledge?").
+OBJECTION_NOUNS = frozenset(
+    stem(w) for w in "risks downsides drawbacks weaknesses concerns worries dangers problems limitations flaws costs caveats doubts".split()
+)
 MAX_OBJECTIONS = 4
 MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
 MAX_TOPICAL_REPLY = 2
@@ -158,6 +163,8 @@ class OverviewAnswerer:
             return None
         kind, cue, found = matches[0]
         residue = sorted(topic_terms(cue.sub(" ", question)))
+        if kind == "objections":
+            residue = [w for w in residue if w not in OBJECTION_NOUNS]
         if doc is not None and any(not WEAK_CUES.match(f) for f in found):
             named = {stem(w.lower()) for w in names(question)}
             foreign = [w for w in residue if w not in self._vocab.get(doc, set()) and w not in named]
