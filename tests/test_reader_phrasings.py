@@ -131,3 +131,15 @@ def test_what_the_author_acknowledges_or_admits_is_the_other_side(bot, other_bot
             assert {q.text for q in a.quotes} & stated, a.answer
     kp = ask(bot, "What risks or downsides does the author acknowledge?")
     assert "other side" not in kp.answer
+
+
+def test_why_is_answered_from_the_reasons_in_the_body(other_bots):
+    """A "why" question's closest sentence is often the thesis restating what it asks about
+    ("Why are nurses leaving?": "… do not have a clinic problem; they have a staffing problem");
+    the reasons are quoted from the sentence nearest it in the body, and those after it."""
+    health = ask(other_bots["health-oped"], "Why are nurses leaving the rural clinics?")
+    text = " ".join(q.text for q in health.quotes)
+    assert "on call most nights" in text and "on-call burden" in text, health.answer
+    water = ask(other_bots["water-oped"], "Why is Varunapuri running out of water in the first place?")
+    assert water.quotes[0].text.startswith("The Varunapuri Water Board's own audit"), water.answer
+    assert any("paved over" in q.text for q in water.quotes), water.answer

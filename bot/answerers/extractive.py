@@ -59,6 +59,7 @@ class Ranking:
     # development sets and lost none (README "How it answers").
     max_reasons: int = 2
     max_reply: int = 2
+    why_anchors: int = 3  # how far down the ranking a "why" question looks past the thesis and conclusion
 
 
 LIST_CUES = re.compile(
@@ -172,6 +173,17 @@ class ExtractiveAnswerer:
         """Whether any of these sentences holds a point of one of the op-ed's enumerations."""
         sents, maps = self.index.sentences, self.index.maps
         return any(bool((m := maps.get(sents[r].doc)) and m.enumeration_at(sents[r].start, sents[r].end)) for r in rows)
+
+    def _overall(self, rows: set[int], recommendations: bool = False) -> bool:
+        """Whether any of these sentences is the op-ed's thesis or conclusion (its document map),
+        or one of its recommendations when asked."""
+        sents, maps = self.index.sentences, self.index.maps
+        for row in rows:
+            m = maps.get(sents[row].doc)
+            k = row - self.index.sentence_rows(sents[row].doc)[0]
+            if m is not None and (k in m.thesis or k in m.conclusion or (recommendations and k in m.recommendations)):
+                return True
+        return False
 
     def _just_shown(self, turn: Turn) -> set[int]:
         """For a follow-up, the sentences the previous answer showed: the reader has them already.
@@ -293,7 +305,12 @@ class ExtractiveAnswerer:
         if is_list:
             chosen = self._follow_enumeration(chosen, limit)
         if not followup and WHY.match(question):
-            chosen += self._reasons(chosen[0])
+            # The op-ed's thesis or conclusion restates what a "why" question asks about ("Why
+            # are nurses leaving?": "The Uplands … have a staffing problem"); the reasons follow a
+            # sentence nearer the question in the body, when one is among the closest.
+            anchor = next((s.row for s in ranked[: r.why_anchors] if not self._overall({s.row}, recommendations=True)), chosen[0])
+            chosen = [anchor, *(x for x in chosen if x != anchor)]
+            chosen += self._reasons(anchor)
         return self.with_replies(chosen)
 
     def with_replies(self, rows: list[int]) -> list[int]:
