@@ -136,10 +136,15 @@ def test_what_the_author_acknowledges_or_admits_is_the_other_side(bot, other_bot
 def test_why_is_answered_from_the_reasons_in_the_body(other_bots):
     """A "why" question's closest sentence is often the thesis restating what it asks about
     ("Why are nurses leaving?": "… do not have a clinic problem; they have a staffing problem");
-    the reasons are quoted from the sentence nearest it in the body, and those after it."""
+    the reasons are quoted from the sentence nearest it in the body, and those after it. So are
+    the problems a question asks about."""
     health = ask(other_bots["health-oped"], "Why are nurses leaving the rural clinics?")
     text = " ".join(q.text for q in health.quotes)
     assert "on call most nights" in text and "on-call burden" in text, health.answer
     water = ask(other_bots["water-oped"], "Why is Varunapuri running out of water in the first place?")
     assert water.quotes[0].text.startswith("The Varunapuri Water Board's own audit"), water.answer
     assert any("paved over" in q.text for q in water.quotes), water.answer
+    # what is wrong with something is described in the body too, not in the conclusion
+    buses = ask(other_bots["transit-oped"], "What's wrong with Marston's buses right now?")
+    text = " ".join(q.text for q in buses.quotes)
+    assert "Only three routes come every 15 minutes" in text and "Ridership has fallen" in text, buses.answer

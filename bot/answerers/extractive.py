@@ -73,6 +73,7 @@ ENUMERATION = re.compile(
     r"additionally|in addition|practically)\b",
     re.I,
 )
+PROBLEMS = re.compile(r"\b(problems?|wrong|risks?|dangers?|shortcomings?|flaws?|failings?|harms?|downsides?)\b", re.I)
 WHY = re.compile(r"^\W*(?:and |so |but )?(?:why|how come|what (?:makes|explains|causes|drives|is behind|lies behind))\b", re.I)
 FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS | STOPWORDS)
 
@@ -304,7 +305,8 @@ class ExtractiveAnswerer:
         chosen = [s.row for s in ranked if s.score(r) >= top - gap][:limit]
         if is_list:
             chosen = self._follow_enumeration(chosen, limit)
-        if not followup and WHY.match(question):
+        why = not followup and bool(WHY.match(question))
+        if why or (not followup and PROBLEMS.search(question)):
             # The op-ed's thesis or conclusion restates what a "why" question asks about ("Why
             # are nurses leaving?": "The Uplands … have a staffing problem"); the reasons follow a
             # sentence nearer the question in the body, when one is among the closest.
