@@ -25,16 +25,27 @@ def test_what_someone_should_do_is_a_recommendation_question_with_its_own_topic(
     assert [q.text.split(",")[0] for q in practical.quotes] == ["Practically"], practical.answer
 
 
-@pytest.mark.parametrize("name", ["transit-oped", "health-oped"])
-def test_whom_the_author_blames_is_the_main_argument(other_bots, name):
+def test_whom_the_author_blames_is_the_main_argument_and_where_it_puts_the_responsibility(other_bots):
     """ "Who does the author criticize?" / "who's to blame?" with no topic named: what the op-ed
     argues against is its main argument, so it gets the thesis and conclusion, as "where does the
-    author stand?" does."""
-    b = other_bots[name]
-    stance = [q.text for q in ask(b, "Where does the author stand?").quotes]
+    author stand?" does; an op-ed that says in so many words who is responsible or at fault ("The
+    board's response so far has been expensive and short-sighted.") is quoted saying so, with its
+    thesis."""
+    transit = other_bots["transit-oped"]
+    stance = [q.text for q in ask(transit, "Where does the author stand?").quotes]
     for question in ("Who does the author criticize?", "who's to blame according to the author?"):
-        a = ask(b, question)
+        a = ask(transit, question)
         assert a.answered and [q.text for q in a.quotes] == stance, a.answer
+    health = other_bots["health-oped"]
+    thesis = {
+        health.index.sentences[health.index.sentence_rows(next(iter(health.index.documents)))[i]].text
+        for i in health.index.maps[next(iter(health.index.documents))].thesis
+    }
+    for question in ("Who does the author criticize?", "who's to blame according to the author?"):
+        a = ask(health, question)
+        quoted = {q.text for q in a.quotes}
+        assert "The board's response so far has been expensive and short-sighted." in quoted and thesis <= quoted, a.answer
+        assert a.lead.startswith("In its own words, where the op-ed puts the responsibility"), a.answer
 
 
 @pytest.mark.parametrize("question", ["Who is the writer?", "who wrote it", "author?", "What is the author's name?"])

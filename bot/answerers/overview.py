@@ -111,6 +111,14 @@ OBJECTION_NOUNS = frozenset(
     stem(w) for w in "risks downsides drawbacks weaknesses concerns worries dangers problems limitations flaws costs caveats doubts".split()
 )
 MAX_OBJECTIONS = 4
+# A question after whom the author blames, and the words with which an op-ed assigns the blame.
+BLAME_Q = re.compile(r"\b(blam\w*|criticis\w*|criticiz\w*|responsib\w*|at fault|fault)\b", re.I)
+RESPONSIBLE = re.compile(
+    r"\b(responsib(?:le|ility)|to blame|blame[sd]?|at fault|fault of|short-?sighted|negligen\w*|culpab\w*|"
+    r"(?:is|are|was|were|has been|have been) failing)\b",
+    re.I,
+)
+MAX_HELD = 2
 MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
 MAX_TOPICAL_REPLY = 2
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
@@ -222,6 +230,11 @@ class OverviewAnswerer:
             return self._stance(turn, doc, dmap, rows, known)
         if residue:
             return None  # "what does it argue about X?": a passage question, for retrieval
+        if kind == "stance" and BLAME_Q.search(turn.text) and (held := self._held_responsible(doc, rows, turn.vector)):
+            # "Who does the author blame?": where the op-ed puts the responsibility in so many
+            # words ("Responsibility for this choice rests with …"), with its main argument
+            picks = sorted({*held, *dmap.thesis})
+            return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead_for("blame"))
         if kind == "conclusion":
             picks = self._closing(dmap.conclusion, rows) or dmap.thesis
         else:
@@ -229,6 +242,19 @@ class OverviewAnswerer:
         if not picks:
             return None
         return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
+
+    def _held_responsible(self, doc: str, rows: range, vector: np.ndarray) -> list[int]:
+        """The op-ed's sentences that say in so many words who is responsible or at fault (the
+        two closest to the question), not the other side's; [] when it says so nowhere."""
+        sents = self.index.sentences
+        theirs = set(self.arguments.of(doc)[0])
+        found = [
+            i
+            for i, r in enumerate(rows)
+            if RESPONSIBLE.search(sents[r].text) and i not in theirs and not sents[r].text.rstrip().endswith("?")
+        ]
+        found.sort(key=lambda i: -float(self.index.sentence_vectors[rows[i]] @ vector))
+        return sorted(found[:MAX_HELD])
 
     def _closing(self, conclusion: list[int], rows: range) -> list[int]:
         """The conclusion as the passage it is: its sentences and those between them in the
