@@ -23,11 +23,11 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v5"
+MAP_VERSION = "map-v6"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
-    r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
+    r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )(?<!would )(?<!will )(?<!still )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
     r"is needed|are needed|calls? for|recommend\w*|let us|we need)\b",
     re.I,
 )

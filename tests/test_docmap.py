@@ -94,3 +94,46 @@ def test_words_of_evaluation_make_a_claim(embedder):
     wrong, is the closing paragraph's first strong claim."""
     sents, dmap = _map(embedder, load_document(OTHER / "transit-oped.txt"))
     assert "Congestion pricing is a good idea arriving in the wrong order." in [sents[i].text for i in dmap.conclusion]
+
+
+def test_what_something_would_still_need_is_no_recommendation(embedder):
+    """ "Need" after "would", "will" or "still" says what a thing requires, not what the author
+    asks for: only "should", "must", "X needs to" and the like make a recommendation."""
+    text = (
+        "The county wants to close the Hillside branch library. I think that is a mistake.\n\n"
+        "The building is owned by the county and would still need heat and security while it sits empty. "
+        "A new roof will need money too.\n\n"
+        "The council should keep the branch open. The county needs to find the savings elsewhere."
+    )
+    sents, dmap = _map(embedder, make_document("hillside", text))
+    assert [sents[i].text for i in dmap.recommendations] == [
+        "The council should keep the branch open.",
+        "The county needs to find the savings elsewhere.",
+    ]
+
+
+def test_the_other_side_s_must_is_no_recommendation_or_stance_of_the_author(tmp_path, embedder):
+    """ "Others say every department must share the pain" states the other side's case: what the
+    op-ed recommends, or where it stands on sharing the pain, is the author's own words."""
+    text = (
+        "The county wants to close the Hillside branch library to save money. That would be a mistake.\n\n"
+        "The branch had 80,000 visits last year, and the savings are small.\n\n"
+        "Others say the county has no choice, and that every department must share the pain. "
+        "But sharing the pain is not the same as spreading it evenly.\n\n"
+        "The council should keep the branch open and find the savings elsewhere."
+    )
+    store = IndexStore(tmp_path, embedder, progress=None)
+    store.add([make_document("hillside", text)])
+    store.remove(["kp-oped-2025-09-09"])
+    from bot.config import load_settings
+    from bot.service import Bot
+
+    bot = Bot(load_settings(data_dir=tmp_path), embedder=embedder, store=store)
+    theirs = "Others say the county has no choice, and that every department must share the pain."
+    assert theirs in [s.text for s in bot.index.sentences]
+    for question in ("What does the author recommend?", "What does the author think about sharing the pain?"):
+        a = ask(bot, question)
+        assert a.answered and theirs not in [q.text for q in a.quotes] or a.lead.startswith("The op-ed sets out the other side"), (
+            question,
+            a.answer,
+        )

@@ -243,6 +243,12 @@ class OverviewAnswerer:
             return None
         return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
 
+    def _recommended(self, doc: str, dmap) -> list[int]:
+        """The map's prescriptive sentences that the author says, not the other side ("Others say
+        … every department must share the pain")."""
+        theirs = set(self.arguments.of(doc)[0])
+        return [i for i in dmap.recommendations if i not in theirs]
+
     def _held_responsible(self, doc: str, rows: range, vector: np.ndarray) -> list[int]:
         """The op-ed's sentences that say in so many words who is responsible or at fault (the
         two closest to the question), not the other side's; [] when it says so nowhere."""
@@ -281,7 +287,7 @@ class OverviewAnswerer:
             # A question that names its own topic at length may be about another passage
             # ("since it says X, what alternative does it propose?"): let retrieval have it
             # when some other sentence is clearly nearer.
-            picks = self._closest(dmap.recommendations, rows, turn.vector, topic, defer=len(residue) >= 2)
+            picks = self._closest(self._recommended(doc, dmap), rows, turn.vector, topic, defer=len(residue) >= 2)
             if not picks:
                 return None  # no recommendation is about that: a passage question, for retrieval
             if listed and self._row_span(rows[picks[0]])[1:] == listed[0]:
@@ -296,7 +302,7 @@ class OverviewAnswerer:
             spans = [*self._list_intro(rows, listed), *((doc, a, b) for a, b in listed)]
             lead = lead_for("recommendations", self.index.documents[doc].title, len(self.index.documents) > 1, count=len(listed))
         else:
-            spans = [self._row_span(rows[i]) for i in dmap.recommendations[:MAX_RECOMMENDATIONS]]
+            spans = [self._row_span(rows[i]) for i in self._recommended(doc, dmap)[:MAX_RECOMMENDATIONS]]
         if not spans:
             return None
         return Draft(answered=True, quotes=self._numbered(spans), lead=lead)
@@ -330,12 +336,16 @@ class OverviewAnswerer:
         the topic. Its stance on the op-ed's own subject (no topic left) is its main argument."""
         assert turn.vector is not None
         sents = self.index.sentences
+        theirs, replies = self.arguments.of(doc)
         claims = sorted(
-            set(dmap.thesis)
-            | set(dmap.conclusion)
-            | set(dmap.recommendations)
-            | {i for i, r in enumerate(rows) if claim_words(sents[r].text)}
-            | {j for reply in self.arguments.of(doc)[1].values() for j in reply}  # what it says to the other side
+            (
+                set(dmap.thesis)
+                | set(dmap.conclusion)
+                | set(dmap.recommendations)
+                | {i for i, r in enumerate(rows) if claim_words(sents[r].text)}
+                | {j for reply in replies.values() for j in reply}  # what it says to the other side
+            )
+            - set(theirs)  # the other side's case is not where the author stands
         )
         picks = self._closest(claims, rows, turn.vector, residue, defer=False)[:2]
         if not picks:
