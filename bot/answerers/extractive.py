@@ -293,8 +293,9 @@ class ExtractiveAnswerer:
 
     def select_rows(self, question: str, ranked: list[Scored], followup: bool = False) -> list[int]:
         """The sentences to quote (rows, in document order): those near the best, and for a list
-        question the rest of any enumeration they start. A "why" question also gets the sentences
-        after the best one in its paragraph, where an op-ed gives its reasons for a claim. A
+        question the rest of any enumeration they start. A "why" question (or one after problems)
+        also gets the sentences after the best one of the body in its paragraph, where an op-ed
+        gives its reasons for a claim. A
         sentence that states the other side brings the author's reply to it: quoted alone it
         would pass someone else's case off as the op-ed's."""
         r = self.ranking
@@ -305,11 +306,11 @@ class ExtractiveAnswerer:
         chosen = [s.row for s in ranked if s.score(r) >= top - gap][:limit]
         if is_list:
             chosen = self._follow_enumeration(chosen, limit)
-        why = not followup and bool(WHY.match(question))
-        if why or (not followup and PROBLEMS.search(question)):
+        if not followup and (WHY.match(question) or PROBLEMS.search(question)):
             # The op-ed's thesis or conclusion restates what a "why" question asks about ("Why
-            # are nurses leaving?": "The Uplands … have a staffing problem"); the reasons follow a
-            # sentence nearer the question in the body, when one is among the closest.
+            # are nurses leaving?": "The Uplands … have a staffing problem") and a recommendation
+            # is no reason: the reasons (or the problems asked after) follow a sentence of the
+            # body, when one is among the closest.
             anchor = next((s.row for s in ranked[: r.why_anchors] if not self._overall({s.row}, recommendations=True)), chosen[0])
             chosen = [anchor, *(x for x in chosen if x != anchor)]
             chosen += self._reasons(anchor)
