@@ -1,0 +1,103 @@
+"""The shapes of questions about the op-ed as a whole (``bot.answerers.overview``): the cue
+words of each kind (a summary, the conclusion, the recommendations, the other side, the author's
+reply, where the author stands), a few example phrasings of each for closeness in meaning, and the
+words that name no topic of their own in such a question ("What *rules* does she propose?",
+"What *risks* does the author acknowledge?"). The cues are English."""
+
+from __future__ import annotations
+
+import re
+
+from bot.text import stem
+
+CUES = {
+    "recommendations": re.compile(
+        r"\b(recommend\w*|propos(?:e|es|al|als|ing)|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
+        r"what(?=(?:['’]s| is)? (?:\w+ ){0,6}(?:should|must|ought to|needs? to)\b.*\b(?:do|done|happen|take)\b)|should be done|way forward|"
+        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|want\w*\b.{0,60}\bto (?:\w+ly )?(?:do|take)|would like to see|"
+        r"policy (?:advice|options)|what to do)\b",
+        re.I,
+    ),
+    "conclusion": re.compile(
+        r"\b(conclu\w*|ends?|ending|closing|(?:final|last|closing) (?:point|thoughts?|words?|message|takeaways?|lines?|paragraph)|"
+        r"wrap\w*|land|lands|leaves? (?:us|off))\b",
+        re.I,
+    ),
+    # The author's reply to the other side ("How does the writer respond to critics?", after the
+    # objections: "How does she answer that point?"). Before "objections": both name the critics.
+    "rebuttal": re.compile(
+        r"\b(rebut\w*|(?:respond\w*|repl(?:y|ies|ying)|answer(?:s|ing)?)\s+(?:to\s+)?(?:the\s+|those\s+|these\s+|that\s+|this\s+|such\s+|its\s+|her\s+|his\s+|their\s+)?"
+        r"(?:critics?|criticisms?|objections?|opponents?|other side|concerns?|worries|points?|arguments?|them|that|those|these|this)|"
+        r"counter(?:s|ing)?\s+(?:the\s+|those\s+|these\s+|that\s+|them\b|their\s+)(?:objections?|arguments?|critics?|points?)?)\b",
+        re.I,
+    ),
+    # The other side: the objections the op-ed reports and answers.
+    "objections": re.compile(
+        r"\b(objections?|objects?|opposing (?:arguments?|views?|side)|counter-?arguments?|critics?|criticisms?|opponents?|"
+        r"other side|push(?:es)? ?back|concede\w*|concessions?|acknowledg\w*|admit\w*|arguments? against|case against)\b",
+        re.I,
+    ),
+    # Where the author stands, on the op-ed's subject or on a topic it names ("Is the writer for or
+    # against congestion pricing?"): answered from the op-ed's claims, not from any passage.
+    "stance": re.compile(
+        r"\b(stance|position (?:on|about|regarding|towards?)|(?:author|writer|columnist)['’]s (?:overall )?position|"
+        r"stands? on|where does .{1,40} stand|for or against|in favou?r of|supports? or opposes?|opinion (?:on|of|about)|"
+        r"views? (?:on|of|about)|point of view|think(?:s)? (?:of|about)|feel(?:s)? about|take on|"
+        r"criticis(?:e|es|ed|ing)|criticiz(?:e|es|ed|ing)|blam\w*|(?:holds?|held) responsible|at fault|"
+        r"(?:does|is) (?:the )?(?:author|writer|columnist|op-?ed|piece|article) (?:\w+ )?(?:support|oppose|favou?r|back|endorse|"
+        r"agree with|approve of|against|for))\b",
+        re.I,
+    ),
+    "summary": re.compile(
+        r"\b(about|summar\w*|gist|tl;?\s?dr|overview|main (?:point|argument|idea|message|claim|thrust|takeaway|problem|issue|concern)s?|"
+        r"(?:actual|real|overall|basic|whole) (?:point|argument|message)|"
+        r"topic|subject|theme|sum(?:s|med|ming)? (?:it |this |that |the \w+ )?up|recap|run-?down|short version|"
+        r"trying to (?:say|make|argue|get across)|getting at|driving at|"
+        r"thesis|central (?:argument|claim|idea|problem|issue)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
+        r"takeaways?|views?|in (?:short|brief|a sentence|one sentence|a few words))\b",
+        re.I,
+    ),
+}
+# A cue's leftover words the op-ed never uses are how the question is put ("what is it *trying*
+# to say?"); this many or more, and most of the leftover words, make it a question about
+# something else ("recommend a good laptop for students"), not a paraphrase ("what extra pay does
+# she suggest for staff willing to commit long-term?").
+FOREIGN_WORDS = 2
+# Cues that also introduce a passage question ("What is its view of the talks?", "What does it
+# say about X?"): with these, every leftover word counts as a topic.
+WEAK_CUES = re.compile(r"^(about|views?)$", re.I)
+
+PHRASINGS = {
+    "summary": [
+        "What is the op-ed about?",
+        "Summarize the article.",
+        "What is the main argument of the piece?",
+        "Give me the gist.",
+    ],
+    "stance": ["What is the author's stance?", "Where does the writer stand?"],
+    "objections": ["What objections does the author answer?", "What do the critics say?"],
+    "conclusion": ["What does the op-ed conclude?", "How does the article end?", "What is the author's final point?"],
+    "recommendations": [
+        "What does the op-ed recommend?",
+        "List the recommendations.",
+        "What steps does the author propose?",
+        "What should be done according to the writer?",
+    ],
+}
+# What a question may call the items of a list of recommendations ("What rules does she
+# propose?"): no topic of their own.
+ITEM_NOUNS = frozenset(stem(w) for w in "rules ideas proposals changes actions fixes things moves".split())
+# … and the points of the other side that the author concedes or answers ("What risks or
+# downsides does the author acknowledge?").
+OBJECTION_NOUNS = frozenset(
+    stem(w) for w in "risks downsides drawbacks weaknesses concerns worries dangers problems limitations flaws costs caveats doubts".split()
+)
+# A question after whom the author blames, and the words with which an op-ed assigns the blame.
+BLAME_Q = re.compile(r"\b(blam\w*|criticis\w*|criticiz\w*|responsib\w*|at fault|fault)\b", re.I)
+RESPONSIBLE = re.compile(
+    r"\b(responsib(?:le|ility)|to blame|blame[sd]?|at fault|fault of|short-?sighted|negligen\w*|culpab\w*|"
+    r"(?:is|are|was|were|has been|have been) failing)\b",
+    re.I,
+)
+HOW_MANY = re.compile(r"\bhow many\b", re.I)
+WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
