@@ -53,3 +53,20 @@ def test_a_list_another_client_wrote_can_be_pointed_into(bot):
     ]
     a = ask(bot, "What was the second one?", history)
     assert a.answered and [q.text[:40] for q in a.quotes] == ["Second, provincial-federal coordination "], a.answer
+
+
+def test_a_large_collection_finds_the_same_sentences(bot):
+    """The sentences sharing a run of words with the answer are looked up, not scanned one by
+    one: among 2,000 other sentences the same ones are found, in the same order."""
+    from types import SimpleNamespace
+
+    filler = [SimpleNamespace(text=f"Zone {k} reported {k * 7} sparrows near pier {k * 3} this week.") for k in range(2000)]
+    big = SimpleNamespace(sentences=[*filler, *bot.index.sentences])
+    for text in (
+        "According to the op-ed: “In an environment where militants exploit time and terrain, procedural delays matter.” [1]",
+        "It says the consultation “in practice can delay decisive action against fast-moving threats”.",
+        "It says political narratives from PTI aligned movements are undermining national consensus.",
+    ):
+        assert [big.sentences[r].text for r in shown_sentences(big, text)] == _shown(bot, text), text
+    quoted = "The log says: “Zone 12 reported 84 sparrows near pier 36 this week.” Zone 1999 reported 13993 sparrows near pier 5997 too."
+    assert [big.sentences[r].text for r in shown_sentences(big, quoted)] == [filler[12].text, filler[1999].text]

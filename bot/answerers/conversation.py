@@ -44,25 +44,48 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower().replace("’", "'"))
 
 
+_runs_of: dict[int, tuple[LoadedIndex, list[list[str]], dict[tuple[str, ...], list[int]]]] = {}
+
+
+def _sentence_runs(index: LoadedIndex) -> tuple[list[list[str]], dict[tuple[str, ...], list[int]]]:
+    """Each sentence's words, and which sentences hold each run of ``SHOWN_RUN`` words: made
+    once per loaded index (a follow-up then looks at the few sentences sharing a run with the
+    answer, not at every sentence of a large collection)."""
+    held = _runs_of.get(id(index))
+    if held is None or held[0] is not index:
+        words = [_words(s.text) for s in index.sentences]
+        runs: dict[tuple[str, ...], list[int]] = {}
+        for r, own in enumerate(words):
+            for i in range(len(own) - SHOWN_RUN + 1):
+                rows = runs.setdefault(tuple(own[i : i + SHOWN_RUN]), [])
+                if not rows or rows[-1] != r:
+                    rows.append(r)
+        if len(_runs_of) >= 4:  # indexes are swapped on reload: keep the last few
+            _runs_of.pop(next(iter(_runs_of)))
+        held = _runs_of[id(index)] = (index, words, runs)
+    return held[1], held[2]
+
+
 def shown_sentences(index: LoadedIndex, text: str) -> list[int]:
     """Rows of the op-ed sentences that ``text`` shows, in the order shown: verbatim, or (a
     history written by another client, or by hand: "It says the political narratives from PTI
     aligned movements are undermining …") half or more of a sentence's words in runs of four or
     more words in a row, or eight in a row: a quote of part of it ("… an insistence that “on paper
     defends provincial prerogative but in practice can delay decisive action …”")."""
+    words, sentence_runs = _sentence_runs(index)
     said = _words(text)
     runs = {tuple(said[i : i + SHOWN_RUN]): i for i in range(len(said) - SHOWN_RUN, -1, -1)}
-    vocabulary = set(said)
+    candidates = {r for run in runs for r in sentence_runs.get(run, ())}
+    candidates |= {r for r, own in enumerate(words) if len(own) < SHOWN_RUN}  # too short for a run: verbatim only
     found = []
-    for r, s in enumerate(index.sentences):
+    for r in sorted(candidates):
+        s = index.sentences[r]
         if len(s.text) < 20:
             continue
         if s.text in text:
             found.append((len(_words(text[: text.find(s.text)])), r))
             continue
-        own = _words(s.text)
-        if len(own) < SHOWN_RUN or sum(w in vocabulary for w in own) < min(SHOWN_SHARE * len(own), SHOWN_QUOTE):
-            continue  # cheap test first: most sentences share few words with an answer
+        own = words[r]
         covered = [False] * len(own)
         first = None
         for i in range(len(own) - SHOWN_RUN + 1):
