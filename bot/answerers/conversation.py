@@ -12,6 +12,7 @@ op-ed, or what the op-ed says on it elsewhere. Anything else returns None.
 from __future__ import annotations
 
 import re
+import threading
 
 import numpy as np
 
@@ -45,6 +46,7 @@ def _words(text: str) -> list[str]:
 
 
 _runs_of: dict[int, tuple[LoadedIndex, list[list[str]], dict[tuple[str, ...], list[int]]]] = {}
+_runs_lock = threading.Lock()
 
 
 def _sentence_runs(index: LoadedIndex) -> tuple[list[list[str]], dict[tuple[str, ...], list[int]]]:
@@ -60,9 +62,11 @@ def _sentence_runs(index: LoadedIndex) -> tuple[list[list[str]], dict[tuple[str,
                 rows = runs.setdefault(tuple(own[i : i + SHOWN_RUN]), [])
                 if not rows or rows[-1] != r:
                     rows.append(r)
-        if len(_runs_of) >= 4:  # indexes are swapped on reload: keep the last few
-            _runs_of.pop(next(iter(_runs_of)))
-        held = _runs_of[id(index)] = (index, words, runs)
+        held = (index, words, runs)
+        with _runs_lock:  # requests run in threads
+            while len(_runs_of) >= 4:  # indexes are swapped on reload: keep the last few
+                _runs_of.pop(next(iter(_runs_of)))
+            _runs_of[id(index)] = held
     return held[1], held[2]
 
 
