@@ -99,11 +99,16 @@ def replies(sentences: Sequence[Span], vectors: np.ndarray, theirs: list[int] | 
 class Arguments:
     """The other side and the replies of each op-ed of an index, found the first time a question
     reaches that op-ed (an index of many op-eds pays nothing for them at start-up). Positions
-    count from the op-ed's first sentence; ``reply`` and ``states_other_side`` take index rows."""
+    count from the op-ed's first sentence; ``reply`` and ``states_other_side`` take index rows.
+    One per build (``of_index``), shared by every answerer that quotes the other side."""
 
     def __init__(self, index: LoadedIndex) -> None:
         self.index = index
         self._found: dict[str, tuple[list[int], dict[int, list[int]]]] = {}
+
+    @classmethod
+    def of_index(cls, index: LoadedIndex) -> Arguments:
+        return index.derived("arguments", lambda: cls(index))
 
     def of(self, doc: str) -> tuple[list[int], dict[int, list[int]]]:
         """The positions of the op-ed's other-side sentences, and of the reply to each."""

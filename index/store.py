@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -39,6 +40,8 @@ from index.documents import Document
 from index.embeddings import MODEL_ID, MiniLMEmbeddings
 from index.errors import IndexCorruptError, IndexMissingError, OpedbotError
 from index.vectordb import CHUNKS, SENTENCES, BuildPlace, LocalChroma, atomic_write
+
+T = TypeVar("T")
 
 log = logging.getLogger("opedbot.index")
 
@@ -78,9 +81,11 @@ class LoadedIndex:
     _by_id: dict[str, Span] = field(init=False, repr=False)
 
     _rows: dict[str, range] = field(init=False, repr=False)
+    _derived: dict[str, Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {c.id: c for c in self.chunks}
+        self._derived = {}
         self._rows = {}
         for i, s in enumerate(self.sentences):  # sorted by (doc, start): one run per document
             r = self._rows.get(s.doc)
@@ -90,6 +95,15 @@ class LoadedIndex:
         """Rows of ``sentences`` (and ``sentence_vectors``) that belong to ``doc``, in order:
         a document map's sentence index ``i`` is row ``sentence_rows(doc)[i]``."""
         return self._rows.get(doc, range(0))
+
+    def derived(self, key: str, make: Callable[[], T]) -> T:
+        """A value derived from this build (made by ``make`` the first time any answerer asks
+        for ``key``), kept with the build and dropped with it: what several answerers look up
+        is made once, and nothing is made at start-up for op-eds no question reaches. Two
+        threads asking at once may both make it; the first one kept is the one used."""
+        if key not in self._derived:
+            self._derived.setdefault(key, make())
+        return self._derived[key]
 
     def vector_search(self, query_vector: np.ndarray, k: int) -> list[tuple[Span, float]]:
         """Top-k chunks by cosine similarity: an exact search over the vectors in memory (a

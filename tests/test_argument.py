@@ -185,3 +185,20 @@ def test_a_question_about_one_objection_gets_the_reply_and_a_stance_on_it_uses_t
     assert ai.answer.startswith("The op-ed sets out the other side’s case and answers it:"), ai.answer
     health = ask(other_bots["health-oped"], "What does the writer think of telehealth as a fix?")
     assert any(q.text.startswith("Telehealth depends on broadband") for q in health.quotes), health.answer
+
+
+def test_one_arguments_per_build_shared_by_the_answerers(bot):
+    """The other side is found once per build, for every answerer that quotes it, and only for
+    an op-ed a question reaches; a reloaded build starts afresh."""
+    from dataclasses import replace
+
+    from bot.answerers.conversation import ConversationAnswerer
+    from bot.answerers.extractive import ExtractiveAnswerer
+    from bot.answerers.overview import OverviewAnswerer
+    from bot.argument import Arguments
+
+    shared = Arguments.of_index(bot.index)
+    assert ExtractiveAnswerer(bot.index).arguments is shared
+    assert ConversationAnswerer(bot.index).arguments is shared
+    assert OverviewAnswerer(bot.index, bot.parts.embedder).arguments is shared
+    assert Arguments.of_index(replace(bot.index)) is not shared

@@ -58,10 +58,16 @@ def test_a_list_another_client_wrote_can_be_pointed_into(bot):
 def test_a_large_collection_finds_the_same_sentences(bot):
     """The sentences sharing a run of words with the answer are looked up, not scanned one by
     one: among 2,000 other sentences the same ones are found, in the same order."""
-    from types import SimpleNamespace
+    from dataclasses import replace
 
-    filler = [SimpleNamespace(text=f"Zone {k} reported {k * 7} sparrows near pier {k * 3} this week.") for k in range(2000)]
-    big = SimpleNamespace(sentences=[*filler, *bot.index.sentences])
+    import numpy as np
+
+    from index.chunking import Span
+
+    texts = [f"Zone {k} reported {k * 7} sparrows near pier {k * 3} this week." for k in range(2000)]
+    filler = [Span(f"zoo-{k}", "zoo", k, 0, len(t), t) for k, t in enumerate(texts)]
+    sentences = [*filler, *bot.index.sentences]
+    big = replace(bot.index, sentences=sentences, sentence_vectors=np.zeros((len(sentences), 384), dtype=np.float32))
     for text in (
         "According to the op-ed: “In an environment where militants exploit time and terrain, procedural delays matter.” [1]",
         "It says the consultation “in practice can delay decisive action against fast-moving threats”.",

@@ -12,7 +12,6 @@ op-ed, or what the op-ed says on it elsewhere. Anything else returns None.
 from __future__ import annotations
 
 import re
-import threading
 
 import numpy as np
 
@@ -45,16 +44,12 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower().replace("’", "'"))
 
 
-_runs_of: dict[int, tuple[LoadedIndex, list[list[str]], dict[tuple[str, ...], list[int]]]] = {}
-_runs_lock = threading.Lock()
-
-
 def _sentence_runs(index: LoadedIndex) -> tuple[list[list[str]], dict[tuple[str, ...], list[int]]]:
     """Each sentence's words, and which sentences hold each run of ``SHOWN_RUN`` words: made
-    once per loaded index (a follow-up then looks at the few sentences sharing a run with the
-    answer, not at every sentence of a large collection)."""
-    held = _runs_of.get(id(index))
-    if held is None or held[0] is not index:
+    once per build (a follow-up then looks at the few sentences sharing a run with the answer,
+    not at every sentence of a large collection)."""
+
+    def make() -> tuple[list[list[str]], dict[tuple[str, ...], list[int]]]:
         words = [_words(s.text) for s in index.sentences]
         runs: dict[tuple[str, ...], list[int]] = {}
         for r, own in enumerate(words):
@@ -62,12 +57,9 @@ def _sentence_runs(index: LoadedIndex) -> tuple[list[list[str]], dict[tuple[str,
                 rows = runs.setdefault(tuple(own[i : i + SHOWN_RUN]), [])
                 if not rows or rows[-1] != r:
                     rows.append(r)
-        held = (index, words, runs)
-        with _runs_lock:  # requests run in threads
-            while len(_runs_of) >= 4:  # indexes are swapped on reload: keep the last few
-                _runs_of.pop(next(iter(_runs_of)))
-            _runs_of[id(index)] = held
-    return held[1], held[2]
+        return words, runs
+
+    return index.derived("history-runs", make)
 
 
 def shown_sentences(index: LoadedIndex, text: str) -> list[int]:
@@ -117,7 +109,7 @@ class ConversationAnswerer:
         self.index = index
         self.max_terms = max_terms  # a follow-up this short leans on the answer before it
         self._closeness: dict[str, float] = {}
-        self.arguments = Arguments(index)
+        self.arguments = Arguments.of_index(index)
 
     def answer(self, turn: Turn) -> Draft | None:
         answers = [t["content"] for t in reversed(turn.history) if t["role"] == "assistant"]

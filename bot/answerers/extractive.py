@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answerers.conversation import shown_sentences
-from bot.argument import replies
+from bot.argument import Arguments
 from bot.decision import QUALIFIERS, Evidence, Model, asks_fact, asks_view, decide, focus_words, gives, gives_fact, wanted_kind
 from bot.followup import asks_why_of_it, is_bare
 from bot.retrieval import Hit
@@ -121,12 +121,7 @@ class ExtractiveAnswerer:
             lo = bisect.bisect_left(keys, (c.doc, c.start))
             hi = bisect.bisect_left(keys, (c.doc, c.end))
             self._by_chunk[c.id] = [i for i in range(lo, hi) if index.sentences[i].end <= c.end]
-        # each sentence that states the other side's case, with the author's reply to it
-        self._replies: dict[int, list[int]] = {}
-        for d in index.documents:
-            rows = index.sentence_rows(d)
-            found = replies([index.sentences[r] for r in rows], index.sentence_vectors[rows])
-            self._replies.update({rows[i]: [rows[j] for j in reply] for i, reply in found.items()})
+        self.arguments = Arguments.of_index(index)  # the other side's case and the author's reply to it
         # without an embedder, sentences rank by cosine alone
         self.soft = SoftMatcher(index.sentences, lambda texts: embedder.encode_with_tokens(texts)[1], FRAME_STEMS) if embedder else None
 
@@ -318,17 +313,17 @@ class ExtractiveAnswerer:
 
     def with_replies(self, rows: list[int]) -> list[int]:
         """The rows, in document order, with the author's reply to any that states the other side."""
-        return sorted({*rows, *(j for i in rows for j in self._replies.get(i, [])[: self.ranking.max_reply])})
+        return sorted({*rows, *(j for i in rows for j in self.arguments.reply(i)[: self.ranking.max_reply])})
 
     def quotes_other_side(self, rows: list[int]) -> bool:
-        return any(r in self._replies for r in rows)
+        return any(self.arguments.states_other_side(r) for r in rows)
 
     def _reasons(self, row: int) -> list[int]:
         """The sentences after a claim in its paragraph: where an op-ed gives its reasons."""
         sents = self.index.sentences
         out = []
         for j in range(row + 1, min(row + 1 + self.ranking.max_reasons, len(sents))):
-            if sents[j].doc != sents[row].doc or sents[j].paragraph != sents[row].paragraph or j in self._replies:
+            if sents[j].doc != sents[row].doc or sents[j].paragraph != sents[row].paragraph or self.arguments.states_other_side(j):
                 break
             out.append(j)
         return out

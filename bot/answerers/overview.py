@@ -47,7 +47,7 @@ class OverviewAnswerer:
         # sentences ("AI", "schools"): naming them names no narrower topic.
         self._subject: dict[str, set[str]] = {}
         self._vocab: dict[str, set[str]] = {}
-        self.arguments = Arguments(index)  # the other side and the author's replies, per op-ed
+        self.arguments = Arguments.of_index(index)  # the other side and the author's replies, per op-ed
         for d, doc in index.documents.items():
             counts: dict[str, int] = {}
             rows = index.sentence_rows(d)
