@@ -44,12 +44,12 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower().replace("’", "'"))
 
 
-def _sentence_runs(index: LoadedIndex) -> tuple[list[list[str]], dict[tuple[str, ...], list[int]]]:
-    """Each sentence's words, and which sentences hold each run of ``SHOWN_RUN`` words: made
-    once per build (a follow-up then looks at the few sentences sharing a run with the answer,
-    not at every sentence of a large collection)."""
+def _sentence_runs(index: LoadedIndex) -> tuple[list[list[str]], dict[tuple[str, ...], list[int]], list[int]]:
+    """Each sentence's words, which sentences hold each run of ``SHOWN_RUN`` words, and those
+    too short for one: made once per build (a follow-up then looks at the few sentences sharing
+    a run with the answer, not at every sentence of a large collection)."""
 
-    def make() -> tuple[list[list[str]], dict[tuple[str, ...], list[int]]]:
+    def make() -> tuple[list[list[str]], dict[tuple[str, ...], list[int]], list[int]]:
         words = [_words(s.text) for s in index.sentences]
         runs: dict[tuple[str, ...], list[int]] = {}
         for r, own in enumerate(words):
@@ -57,7 +57,7 @@ def _sentence_runs(index: LoadedIndex) -> tuple[list[list[str]], dict[tuple[str,
                 rows = runs.setdefault(tuple(own[i : i + SHOWN_RUN]), [])
                 if not rows or rows[-1] != r:
                     rows.append(r)
-        return words, runs
+        return words, runs, [r for r, own in enumerate(words) if len(own) < SHOWN_RUN]
 
     return index.derived("history-runs", make)
 
@@ -68,11 +68,10 @@ def shown_sentences(index: LoadedIndex, text: str) -> list[int]:
     aligned movements are undermining …") half or more of a sentence's words in runs of four or
     more words in a row, or eight in a row: a quote of part of it ("… an insistence that “on paper
     defends provincial prerogative but in practice can delay decisive action …”")."""
-    words, sentence_runs = _sentence_runs(index)
+    words, sentence_runs, short = _sentence_runs(index)
     said = _words(text)
     runs = {tuple(said[i : i + SHOWN_RUN]): i for i in range(len(said) - SHOWN_RUN, -1, -1)}
-    candidates = {r for run in runs for r in sentence_runs.get(run, ())}
-    candidates |= {r for r, own in enumerate(words) if len(own) < SHOWN_RUN}  # too short for a run: verbatim only
+    candidates = {r for run in runs for r in sentence_runs.get(run, ())} | set(short)  # the short ones: verbatim only
     found = []
     for r in sorted(candidates):
         s = index.sentences[r]
