@@ -30,6 +30,15 @@ def needs_context(question: str) -> bool:
     return bool(_PRONOUN.search(question)) or own < 2 or (own < 3 and bool(_LEADS_ON.search(question)))
 
 
+_ALONG = re.compile(r"\b(else|another|other|others|next|too|also|again)\b", re.I)
+
+
+def points_back(question: str) -> bool:
+    """Whether a word of the question points into the conversation ("that plan", "them", "anyone
+    *else*"); "it" and "its" aside, which in a question about the op-ed as a whole are the op-ed."""
+    return bool(_ALONG.search(question)) or any(m.group(1).lower() not in ("it", "its") for m in _PRONOUN.finditer(question))
+
+
 def is_bare(question: str) -> bool:
     """A follow-up with no content word at all ("Why?", "How so?", "Really?")."""
     return not terms(question)

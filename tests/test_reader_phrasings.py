@@ -159,3 +159,22 @@ def test_why_is_answered_from_the_reasons_in_the_body(other_bots):
     buses = ask(other_bots["transit-oped"], "What's wrong with Marston's buses right now?")
     text = " ".join(q.text for q in buses.quotes)
     assert "Only three routes come every 15 minutes" in text and "Ridership has fallen" in text, buses.answer
+
+
+def test_where_the_author_stands_after_another_question_is_asked_as_itself(bot):
+    """After a conversation, "Who does the author criticize?" names nothing of the turns before:
+    it gets what it gets first, not the previous topic's passage; "What does the author think of
+    them?" points back and goes on from the turn before."""
+    history = [
+        {"role": "user", "content": "Who brokered the ceasefire talks?"},
+        {"role": "assistant", "content": ask(bot, "Who brokered the ceasefire talks?").answer},
+    ]
+    for question in ("Where does the author stand?", "Who does the author criticize?", "Who is to blame?"):
+        first, later = ask(bot, question), ask(bot, question, history)
+        assert later.answered and [q.text for q in later.quotes] == [q.text for q in first.quotes], (question, later.answer)
+    them = ask(bot, "What does the author think of them?", history)
+    assert them.lead != ask(bot, "Where does the author stand?").lead, them.answer
+    from bot.followup import points_back
+
+    assert points_back("Does anyone else get blamed?") and points_back("What does she think of that plan?")
+    assert not points_back("What does it recommend?") and not points_back("What is its stance?")

@@ -17,6 +17,7 @@ from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
 from bot.answerers.shapes import BLAME_Q, CUES, FOREIGN_WORDS, HOW_MANY, ITEM_NOUNS, OBJECTION_NOUNS, PHRASINGS, RESPONSIBLE, WEAK_CUES, WHO
 from bot.argument import MAX_REPLY, Arguments, reply_to
+from bot.followup import points_back
 from bot.quotes import quotes_at
 from bot.schema import Quote
 from bot.text import names, stem, terms, topic_terms
@@ -126,7 +127,7 @@ class OverviewAnswerer:
             if not picks:
                 return None
             return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
-        if kind == "stance" and turn.own is not None:
+        if kind == "stance" and turn.own is not None and points_back(turn.text):
             return None  # "what does the author think of that plan?": its topic is in the turns before
         if kind == "stance" and residue:
             known = [w for w in residue if w in self._vocab[doc]]
