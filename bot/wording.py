@@ -32,6 +32,7 @@ LEADS = {
     "stance": "In its own words, the op-ed’s main argument and its conclusion:",
     "stance-topical": "On that, the op-ed argues:",
     "blame": "In its own words, where the op-ed puts the responsibility, and its main argument:",
+    "blame-topic": "In its own words, where the op-ed puts the responsibility:",
     "recommendations": "The op-ed recommends:",
     "recommendations-topical": "On that, the op-ed recommends:",
     "passage": "According to the op-ed:",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answerers.overview import faults
 from tests.conftest import ask
 
 pytestmark = pytest.mark.slow
@@ -46,6 +47,30 @@ def test_whom_the_author_blames_is_the_main_argument_and_where_it_puts_the_respo
         quoted = {q.text for q in a.quotes}
         assert "The board's response so far has been expensive and short-sighted." in quoted and thesis <= quoted, a.answer
         assert a.lead.startswith("In its own words, where the op-ed puts the responsibility"), a.answer
+
+
+def test_without_words_of_responsibility_blame_is_where_the_op_ed_finds_fault(bot, other_bots):
+    """An op-ed that never says "responsible" still blames: "It was Eastmoor District Council,
+    which let the harbour silt up …", "the current provincial setup … adopt an appeasing
+    posture". Asked with a topic ("for the decline of the fleet"), those sentences answer alone;
+    a topic the op-ed never names gets none of them."""
+    fisheries = other_bots["fisheries-oped"]
+    a = ask(fisheries, "Who does the author blame for the decline of the fishing fleet?")
+    quoted = " ".join(q.text for q in a.quotes)
+    assert "successive fisheries ministers" in quoted and "Eastmoor District Council" in quoted, a.answer
+    assert a.lead == "In its own words, where the op-ed puts the responsibility:", a.answer
+    kp = ask(bot, "Who is the author blaming?")
+    assert any("appeasing posture" in q.text for q in kp.quotes), kp.answer
+    elsewhere = ask(bot, "Does the author blame India for the attacks?")
+    assert not any("appeasing posture" in q.text for q in elsewhere.quotes), elsewhere.answer
+
+
+def test_a_sentence_finds_fault_with_an_actor_or_in_a_cleft():
+    assert faults("It was Eastmoor District Council, which let the harbour silt up for want of a dredging contract.")
+    assert faults("And it was, I am sorry to say, our own MP, Sir Julian Pettigrew, who has visited the quay twice.")
+    assert faults("The current provincial setup also continued to adopt an appeasing posture.")
+    assert not faults("It is a tax on people who have no other way to get to work.")
+    assert not faults("It is argued that the province's marginalisation after merger creates recruitment opportunities.")
 
 
 @pytest.mark.parametrize("question", ["Who is the writer?", "who wrote it", "author?", "What is the author's name?"])
@@ -136,6 +161,9 @@ def test_what_the_author_acknowledges_or_admits_is_the_other_side(bot, other_bot
         theirs, _ = Arguments(b.index).of(next(iter(b.index.documents)))
         rows = b.index.sentence_rows(next(iter(b.index.documents)))
         stated = {b.index.sentences[rows[i]].text for i in theirs}
+        if not stated:  # no other side found (the exams op-ed concedes costs but quotes no one)
+            assert "other side" not in ask(b, "What risks or downsides does the author acknowledge?").answer
+            continue
         for question in ("What risks or downsides does the author acknowledge?", "Does the writer admit any weaknesses in her argument?"):
             a = ask(b, question)
             assert a.answered and a.lead.startswith("The op-ed takes on the other side"), (question, a.answer)

@@ -15,7 +15,21 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
-from bot.answerers.shapes import BLAME_Q, CUES, FOREIGN_WORDS, HOW_MANY, ITEM_NOUNS, OBJECTION_NOUNS, PHRASINGS, RESPONSIBLE, WEAK_CUES, WHO
+from bot.answerers.shapes import (
+    ACTOR,
+    BLAME_Q,
+    CLEFT,
+    CUES,
+    FAULT,
+    FOREIGN_WORDS,
+    HOW_MANY,
+    ITEM_NOUNS,
+    OBJECTION_NOUNS,
+    PHRASINGS,
+    RESPONSIBLE,
+    WEAK_CUES,
+    WHO,
+)
 from bot.argument import MAX_REPLY, Arguments, reply_to
 from bot.followup import points_back
 from bot.quotes import quotes_at
@@ -29,9 +43,16 @@ from index.store import LoadedIndex
 
 MAX_RECOMMENDATIONS = 10
 MAX_OBJECTIONS = 4
-MAX_HELD = 2  # sentences that say who is responsible, quoted for "who does the author blame?"
+MAX_HELD = 3  # sentences that say who is responsible, quoted for "who does the author blame?"
 MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
 MAX_TOPICAL_REPLY = 2
+
+
+def faults(text: str) -> bool:
+    """Whether a sentence finds fault with someone: an actor and a word of fault, or a cleft
+    with an actor in it."""
+    cleft = CLEFT.match(text)
+    return bool(ACTOR.search(text) and FAULT.search(text)) or bool(cleft and ACTOR.search(cleft.group(1)))
 
 
 class OverviewAnswerer:
@@ -129,21 +150,20 @@ class OverviewAnswerer:
             return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
         if kind == "stance" and turn.own is not None and points_back(turn.text):
             return None  # "what does the author think of that plan?": its topic is in the turns before
+        if kind == "stance" and BLAME_Q.search(turn.text) and (not residue or self._names_topic(doc, residue)):
+            # "Who does the author blame (for the fleet's decline)?": where the op-ed finds fault
+            # in so many words, with its main argument when no topic is named
+            if held := self._held_responsible(doc, rows, turn.vector):
+                picks = sorted({*held, *([] if residue else dmap.thesis)})
+                lead = lead_for("blame-topic" if residue else "blame")
+                return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
         if kind == "stance" and residue:
-            known = [w for w in residue if w in self._vocab[doc]]
-            # someone else's position, or a topic the op-ed never names: for retrieval. A word of
-            # the reader's own beside the op-ed's ("banning *ChatGPT-type* tools at school") is
-            # how the question is put, when the op-ed's words are most of the topic.
-            if len(known) < 2 * (len(residue) - len(known)) or not known:
+            # someone else's position, or a topic the op-ed never names: for retrieval
+            if not self._names_topic(doc, residue):
                 return None
-            return self._stance(turn, doc, dmap, rows, known)
+            return self._stance(turn, doc, dmap, rows, [w for w in residue if w in self._vocab[doc]])
         if residue:
             return None  # "what does it argue about X?": a passage question, for retrieval
-        if kind == "stance" and BLAME_Q.search(turn.text) and (held := self._held_responsible(doc, rows, turn.vector)):
-            # "Who does the author blame?": where the op-ed puts the responsibility in so many
-            # words ("Responsibility for this choice rests with …"), with its main argument
-            picks = sorted({*held, *dmap.thesis})
-            return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead_for("blame"))
         if kind == "conclusion":
             picks = self._closing(dmap.conclusion, rows) or dmap.thesis
         else:
@@ -151,6 +171,12 @@ class OverviewAnswerer:
         if not picks:
             return None
         return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
+
+    def _names_topic(self, doc: str, residue: list[str]) -> bool:
+        """Whether a question's leftover words name a topic of this op-ed: its own words are most
+        of them ("banning *ChatGPT-type* tools at school" is how the question is put)."""
+        known = [w for w in residue if w in self._vocab[doc]]
+        return bool(known) and len(known) >= 2 * (len(residue) - len(known))
 
     def _recommended(self, doc: str, dmap) -> list[int]:
         """The map's prescriptive sentences that the author says, not the other side ("Others say
@@ -163,11 +189,13 @@ class OverviewAnswerer:
         two closest to the question), not the other side's; [] when it says so nowhere."""
         sents = self.index.sentences
         theirs = set(self.arguments.of(doc)[0])
-        found = [
-            i
-            for i, r in enumerate(rows)
-            if RESPONSIBLE.search(sents[r].text) and i not in theirs and not sents[r].text.rstrip().endswith("?")
-        ]
+        own = [i for i, r in enumerate(rows) if i not in theirs and not sents[r].text.rstrip().endswith("?")]
+        found = [i for i in own if RESPONSIBLE.search(sents[rows[i]].text)]
+        if not found:
+            # no word of responsibility: the sentences that fault someone ("the provincial setup
+            # … adopt an appeasing posture"), the author's recommendations aside
+            recs = set(self.index.maps[doc].recommendations) if doc in self.index.maps else set()
+            found = [i for i in own if i not in recs and faults(sents[rows[i]].text)]
         found.sort(key=lambda i: -float(self.index.sentence_vectors[rows[i]] @ vector))
         return sorted(found[:MAX_HELD])
 

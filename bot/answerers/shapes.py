@@ -44,6 +44,7 @@ CUES = {
         r"stands? on|where does .{1,40} stand|for or against|in favou?r of|supports? or opposes?|opinion (?:on|of|about)|"
         r"views? (?:on|of|about)|point of view|think(?:s)? (?:of|about)|feel(?:s)? about|take on|"
         r"criticis(?:e|es|ed|ing)|criticiz(?:e|es|ed|ing)|blam\w*|(?:holds?|held) responsible|at fault|"
+        r"who(?:['’]s| is| are| was| were) (?:most )?responsible|"
         r"(?:does|is) (?:the )?(?:author|writer|columnist|op-?ed|piece|article) (?:\w+ )?(?:support|oppose|favou?r|back|endorse|"
         r"agree with|approve of|against|for))\b",
         re.I,
@@ -99,5 +100,21 @@ RESPONSIBLE = re.compile(
     r"(?:is|are|was|were|has been|have been) failing)\b",
     re.I,
 )
+# Without such words, the author's criticism of someone: an actor ("the provincial setup", "the
+# board", "PTI aligned movements") and what it is doing wrong ("appeasing", "undermining").
+ACTOR = re.compile(
+    r"\b((?i:governments?|administrations?|board|council|ministr(?:y|ies)|ministers?|mayor|authorit(?:y|ies)|officials?|"
+    r"leaders(?:hip)?|setup|part(?:y|ies)|movements?|state|city|department|agenc(?:y|ies)|regulators?|politicians?|"
+    r"management|executives?|compan(?:y|ies)|industry|trustees|commission|committee)|[A-Z]{2,})\b"
+)
+FAULT = re.compile(
+    r"\b(undermin\w*|appeas\w*|embolden\w*|fail(?:s|ed|ing|ure)?|neglect\w*|ignor(?:e|es|ed|ing)|mismanag\w*|"
+    r"reckless\w*|complacen\w*|incompeten\w*|squander\w*|misguided|wasted|lagged|abdicat\w*|betray\w*|dither\w*|"
+    r"irresponsib\w*|blunder\w*|sowing|shirk\w*|cut corners|looked away|turned a blind eye|(?:created|made) (?:this|the|a) mess)\b",
+    re.I,
+)
+# A cleft that puts someone in the dock: "It was Eastmoor District Council, which let the
+# harbour silt up …" (an actor must stand in it: "It is a tax on people who …" blames nobody).
+CLEFT = re.compile(r"^\W*(?:and |but |no, )?it (?:was|is|has been),? ([^.;]{2,100}?)\s*,?\s*(?:who|which|that) \w+", re.I)
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
