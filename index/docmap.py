@@ -23,7 +23,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v6"
+MAP_VERSION = "map-v7"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
@@ -40,6 +40,23 @@ CLAIM = re.compile(
     re.I,
 )
 CLAIM_BONUS, CLAIM_CAP = 0.05, 3
+# A thesis is a sentence of some length, not an aside ("I have nothing against scented candles.").
+MIN_THESIS_WORDS = 8
+# The sentence where an op-ed says what its point is, wherever it comes ("The answer is to make
+# the developer pay properly …", "The trouble is that a toll is a price …"); a column often
+# reaches it only after its story. Not when the op-ed reports others saying so ("Some argue
+# that the answer is …").
+STATES_POINT = re.compile(
+    r"\b(?:the (?:real |simple |short |honest )?(?:answer|solution|point|lesson|truth|remedy|fix|trouble|problem) (?:here |now )?is"
+    r"|what \w+(?: \w+){0,3} (?:needs?|lacks?) is|my (?:argument|point|case) is|i (?:would )?argue|the way forward is)\b(?! \w+ed\b)",
+    re.I,
+)
+REPORTED = re.compile(
+    r"\b(?:some|many|others|critics|opponents|supporters|defenders|proponents|they)\b(?:\s+\w+){0,3}\s+(?:say|argue|claim|insist|believe|contend|suggest)s?\b",
+    re.I,
+)
+POINT_WITHIN = 0.6  # of the op-ed, from its start
+MAX_POINTS = 2
 
 
 def claim_words(text: str) -> int:
@@ -144,7 +161,10 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     first_par, last_par = paragraphs[0], paragraphs[-1]
 
     # Thesis: the two most central sentences of the opening (first paragraph, or first fifth).
-    opening = [i for i, s in enumerate(sentences) if (s.paragraph == first_par or i < max(2, n // 5)) and not s.text.rstrip().endswith("?")]
+    asks = [s.text.rstrip().endswith("?") for s in sentences]
+    stands = [len(s.text.split()) >= MIN_THESIS_WORDS for s in sentences]
+    opening = [i for i, s in enumerate(sentences) if (s.paragraph == first_par or i < max(2, n // 5)) and not asks[i]]
+    opening = [i for i in opening if stands[i]] or opening
     # An op-ed states its position early and in words of argument: the opening's first strong
     # claim (two or more such words: "I understand the impulse, but a ban is the wrong answer")
     # is part of the thesis even when a sentence that narrates is closer to the whole.
@@ -153,11 +173,17 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     lede = paragraphs[:2] if len(paragraphs) > 2 else paragraphs[:1]
     in_opening = set(opening)
     claim = _first_strong_claim(
-        sentences, [i for i, s in enumerate(sentences) if i in in_opening or (s.paragraph in lede and not s.text.rstrip().endswith("?"))]
+        sentences, [i for i, s in enumerate(sentences) if i in in_opening or (s.paragraph in lede and not asks[i] and stands[i])]
     )
     thesis = sorted({by_centrality[0], claim} if claim is not None else set(by_centrality[:2]))
     if len(thesis) < 2 and len(by_centrality) > 1:
         thesis = sorted({*thesis, by_centrality[1]})
+    points = [
+        i
+        for i, s in enumerate(sentences)
+        if i < POINT_WITHIN * n and not asks[i] and STATES_POINT.search(s.text) and not REPORTED.search(s.text)
+    ]
+    thesis = sorted({*thesis, *points[:MAX_POINTS]})
 
     # Prescriptive statements, not questions ("What should the city do instead?").
     prescriptive = [i for i, s in enumerate(sentences) if PRESCRIPTIVE.search(s.text) and not s.text.rstrip().endswith("?")]

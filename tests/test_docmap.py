@@ -43,6 +43,19 @@ def test_a_claim_is_found_in_an_op_ed_written_for_this_test(embedder):
     assert conclusion[-1] == "It should restore the evening buses before it cuts anything else.", conclusion
 
 
+def test_a_point_stated_as_such_after_the_story_is_part_of_the_thesis(embedder):
+    """A column may reach its point halfway ("The answer is to make the developer pay properly
+    …"): a sentence that says it is the answer or the point, in the first part of the op-ed, is
+    part of the thesis; the other side saying so ("Some argue that the answer is …") is not, and
+    an aside too short to stand alone is no thesis."""
+    sents, dmap = _map(embedder, load_document(OTHER / "fisheries-oped.txt"))
+    thesis = [sents[i].text for i in dmap.thesis]
+    assert "The answer is to make the developer pay properly for the privilege of our sea." in thesis, thesis
+    assert "I have nothing against scented candles." not in thesis
+    sents, dmap = _map(embedder, load_document(OTHER / "water-oped.txt"))
+    assert not any(sents[i].text.startswith("Some argue that the answer is") for i in dmap.thesis)
+
+
 def test_the_closing_s_first_strong_claim_is_part_of_the_conclusion(embedder):
     sents, dmap = _map(embedder, load_document(OTHER / "water-oped.txt"))
     conclusion = [sents[i].text for i in dmap.conclusion]
