@@ -99,6 +99,8 @@ def test_an_answer_without_the_other_side_keeps_the_plain_lead(other_bots):
     [
         ("ai-schools-oped", "Why don't bans work?", "Bans do not work in practice.", "Students carry the tools in their pockets"),
         ("health-oped", "Why do the nurses keep leaving?", "Nurses leave for reasons", "A registered nurse at an upland clinic"),
+        # the consequences an op-ed names follow the sentence that announces them
+        ("exams-oped", "What consequences does the author describe?", "The consequences of this failure", "Universities now routinely"),
     ],
 )
 def test_why_gets_the_reasons_after_the_claim(other_bots, name, question, claim, reason):

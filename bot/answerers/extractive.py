@@ -73,7 +73,13 @@ ENUMERATION = re.compile(
     r"additionally|in addition|practically)\b",
     re.I,
 )
-PROBLEMS = re.compile(r"\b(problems?|wrong|risks?|dangers?|shortcomings?|flaws?|failings?|harms?|downsides?)\b", re.I)
+# Questions after things an op-ed sets out in a claim and the sentences that follow it: its
+# problems, the consequences or effects it describes, its evidence and examples.
+PROBLEMS = re.compile(
+    r"\b(problems?|wrong|risks?|dangers?|shortcomings?|flaws?|failings?|harms?|downsides?|"
+    r"consequences?|effects?|impacts?|evidence|examples?)\b",
+    re.I,
+)
 WHY = re.compile(r"^\W*(?:and |so |but )?(?:why|how come|what (?:makes|explains|causes|drives|is behind|lies behind))\b", re.I)
 FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS | STOPWORDS)
 
@@ -290,7 +296,7 @@ class ExtractiveAnswerer:
         """The sentences to quote (rows, in document order): those near the best, and for a list
         question the rest of any enumeration they start. A "why" question (or one after problems)
         also gets the sentences after the best one of the body in its paragraph, where an op-ed
-        gives its reasons for a claim. A
+        gives its reasons for a claim (and sets out the consequences or the evidence it names). A
         sentence that states the other side brings the author's reply to it: quoted alone it
         would pass someone else's case off as the op-ed's."""
         r = self.ranking
