@@ -33,6 +33,7 @@ LEADS = {
     "stance-topical": "On that, the op-ed argues:",
     "blame": "In its own words, where the op-ed puts the responsibility, and its main argument:",
     "blame-topic": "In its own words, where the op-ed puts the responsibility:",
+    "problems": "In its own words, what the op-ed finds wrong:",
     "recommendations": "The op-ed recommends:",
     "recommendations-topical": "On that, the op-ed recommends:",
     "passage": "According to the op-ed:",

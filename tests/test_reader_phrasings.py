@@ -65,6 +65,35 @@ def test_without_words_of_responsibility_blame_is_where_the_op_ed_finds_fault(bo
     assert not any("appeasing posture" in q.text for q in elsewhere.quotes), elsewhere.answer
 
 
+def test_the_problems_an_op_ed_identifies_are_its_diagnosis_paragraph_by_paragraph(bot, other_bots):
+    """ "What problems does the op-ed identify?" is no summary: the paragraphs before the op-ed
+    turns to what should be done, each by its most representative sentence, the opening's first;
+    never a recommendation. "Why is that a problem?" and "What's wrong with the buses?" are
+    about a passage."""
+    fisheries = other_bots["fisheries-oped"]
+    a = ask(fisheries, "What problems does the op-ed identify?")
+    texts = [q.text for q in a.quotes]
+    assert a.lead == "In its own words, what the op-ed finds wrong:", a.answer
+    assert texts[0].startswith("In 1988 the town had 64 registered vessels"), texts
+    assert any("Eastmoor District Council" in t for t in texts), texts
+    recs = {
+        fisheries.index.sentences[fisheries.index.sentence_rows(next(iter(fisheries.index.documents)))[i]].text
+        for i in fisheries.index.maps[next(iter(fisheries.index.documents))].recommendations
+    }
+    assert not recs & set(texts), texts
+    transit = other_bots["transit-oped"]
+    assert not ask(transit, "What's wrong with Marston's buses right now?").lead.startswith("In its own words, what the op-ed finds")
+    kp = ask(
+        bot,
+        "Why is that a problem?",
+        [
+            {"role": "user", "content": "What has KP’s elected leadership asked for?"},
+            {"role": "assistant", "content": "It urged consultation with the Centre."},
+        ],
+    )
+    assert not kp.answer.startswith("In its own words, what the op-ed finds wrong"), kp.answer
+
+
 def test_a_sentence_finds_fault_with_an_actor_or_in_a_cleft():
     assert faults("It was Eastmoor District Council, which let the harbour silt up for want of a dredging contract.")
     assert faults("And it was, I am sorry to say, our own MP, Sir Julian Pettigrew, who has visited the quay twice.")

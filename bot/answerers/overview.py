@@ -46,6 +46,8 @@ MAX_OBJECTIONS = 4
 MAX_HELD = 3  # sentences that say who is responsible, quoted for "who does the author blame?"
 MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
 MAX_TOPICAL_REPLY = 2
+MAX_PROBLEMS = 4  # paragraphs of the op-ed's diagnosis quoted for "what problems does it identify?"
+MIN_PROBLEM_WORDS = 8
 
 
 def faults(text: str) -> bool:
@@ -166,11 +168,35 @@ class OverviewAnswerer:
             return None  # "what does it argue about X?": a passage question, for retrieval
         if kind == "conclusion":
             picks = self._closing(dmap.conclusion, rows) or dmap.thesis
+        elif kind == "problems":
+            picks = self._diagnosis(doc, dmap, rows, vector)
         else:
             picks = sorted(set(dmap.thesis) | set(dmap.conclusion))
         if not picks:
             return None
         return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
+
+    def _diagnosis(self, doc: str, dmap, rows: range, vector: np.ndarray) -> list[int]:
+        """What the op-ed finds wrong: the paragraphs before it turns to its recommendations, each
+        by its most representative sentence (the closest to the paragraph as a whole): the
+        opening's and those closest to the question, ``MAX_PROBLEMS`` in all; never the other
+        side's case."""
+        sents, vecs = self.index.sentences, self.index.sentence_vectors
+        theirs = set(self.arguments.of(doc)[0])
+        # where the recommendations begin, or the closing paragraph when it makes none
+        end = sents[rows[min(dmap.recommendations)]].paragraph if dmap.recommendations else sents[rows[-1]].paragraph
+        by_par: dict[int, list[int]] = {}
+        for i, r in enumerate(rows):
+            s = sents[r]
+            if s.paragraph < end and i not in theirs and not s.text.rstrip().endswith("?") and len(s.text.split()) >= MIN_PROBLEM_WORDS:
+                by_par.setdefault(s.paragraph, []).append(i)
+        picks = []
+        for members in by_par.values():
+            centre = vecs[[rows[i] for i in members]].mean(axis=0)
+            picks.append(max(members, key=lambda i: float(vecs[rows[i]] @ centre)))
+        # the opening states the problem; the other paragraphs by closeness to the question
+        rest = sorted(picks[1:], key=lambda i: -float(vecs[rows[i]] @ vector))
+        return sorted([*picks[:1], *rest][:MAX_PROBLEMS])
 
     def _names_topic(self, doc: str, residue: list[str]) -> bool:
         """Whether a question's leftover words name a topic of this op-ed: its own words are most

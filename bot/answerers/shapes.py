@@ -58,6 +58,13 @@ CUES = {
         r"takeaways?|views?|in (?:short|brief|a sentence|one sentence|a few words))\b",
         re.I,
     ),
+    # What the op-ed finds wrong ("What problems does the op-ed identify?"); after "summary",
+    # whose "main problem" is the main argument. "Why is that a problem?" and "What's wrong
+    # with the buses?" are about a passage.
+    "problems": re.compile(
+        r"\b(problems|issues|failings|failures|shortcomings|troubles)\b",
+        re.I,
+    ),
 }
 # A cue's leftover words the op-ed never uses are how the question is put ("what is it *trying*
 # to say?"); this many or more, and most of the leftover words, make it a question about
@@ -76,6 +83,7 @@ PHRASINGS = {
         "Give me the gist.",
     ],
     "stance": ["What is the author's stance?", "Where does the writer stand?"],
+    "problems": ["What problems does the op-ed identify?", "What issues does the author raise?"],
     "objections": ["What objections does the author answer?", "What do the critics say?"],
     "conclusion": ["What does the op-ed conclude?", "How does the article end?", "What is the author's final point?"],
     "recommendations": [
