@@ -23,7 +23,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v7"
+MAP_VERSION = "map-v8"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
@@ -35,7 +35,7 @@ PRESCRIPTIVE = re.compile(
 # obligation. A sentence that carries them states a claim ("X does not lack water so much as it
 # lacks the will…"); one without them usually describes or narrates.
 CLAIM = re.compile(
-    r"\b(but|not|no|never|instead|rather|wrong|right|real|mistake|good|bad|better|worse|must|should|needs?|cannot|can't|only|"
+    r"\b(but|yet|however|not|no|none|neither|nor|never|instead|rather|wrong|right|real|mistake|good|bad|better|worse|must|should|needs?|cannot|can.t|only|"
     r"question is|problem is|answer is|key|crisis)\b",
     re.I,
 )

@@ -61,6 +61,9 @@ def test_the_closing_s_first_strong_claim_is_part_of_the_conclusion(embedder):
     conclusion = [sents[i].text for i in dmap.conclusion]
     assert "But Varunapuri does not lack water so much as it lacks the will to manage it." in conclusion
     assert conclusion[-1].startswith("Wait for a bigger pipeline")  # the last word stays
+    # "Yet", "none", "neither … nor" are words of argument too
+    sents, dmap = _map(embedder, load_document(OTHER / "exams-oped.txt"))
+    assert any(sents[i].text.startswith("Yet the alternative is to continue") for i in dmap.conclusion)
 
 
 def test_maps_of_an_older_release_are_remade_when_the_index_loads(tmp_path, embedder):
