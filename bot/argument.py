@@ -27,7 +27,10 @@ from index.store import LoadedIndex
 OTHER_SIDE = re.compile(
     r"\b(critics?|opponents?|sceptics?|skeptics?|supporters of|defenders|proponents|objections?|the case for|"
     r"(?:some|others?|many) (?:argue|say|will say|worry|point|claim|insist|contend|object|fear)|"
-    r"one (?:might|could) (?:argue|object))\b",
+    r"one (?:might|could) (?:argue|object)|objectors?|"
+    # a concession: the author grants the other side a point before answering it
+    r"i (?:will |must |should )?(?:concede|grant|admit)|admittedly|to be sure|(?:has|have) a point|"
+    r"(?:is|are) (?:not )?without (?:cost|costs|risk|risks)|will be resisted)\b",
     re.I,
 )
 REPORTING = re.compile(

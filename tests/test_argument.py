@@ -73,6 +73,20 @@ def test_no_other_side_without_its_cue_words():
     assert other_side(_doc(["It is argued that reforms were slow.", "The state should act."])) == []
 
 
+def test_a_concession_is_the_other_side_and_what_follows_answers_it():
+    """The author granting a point ("None of these measures is without cost, and some will be
+    resisted …", "the objectors have a point, and I will concede it") sets out the other side
+    as surely as "critics say"; the sentence that turns against it is the reply."""
+    sents = _doc(
+        ["The board should publish results."],
+        ["None of these measures is without cost, and some will be resisted.", "Yet the alternative is worse.", "Act now."],
+    )
+    theirs = other_side(sents)
+    assert _texts(sents, theirs) == ["None of these measures is without cost, and some will be resisted."]
+    assert _texts(sents, reply_to(theirs[0], sents, set(theirs))) == ["Yet the alternative is worse.", "Act now."]
+    assert other_side(_doc(["Now, the objectors have a point, and I will concede it freely."])) == [0]
+
+
 slow = pytest.mark.slow
 
 

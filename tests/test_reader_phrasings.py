@@ -94,6 +94,22 @@ def test_the_problems_an_op_ed_identifies_are_its_diagnosis_paragraph_by_paragra
     assert not kp.answer.startswith("In its own words, what the op-ed finds wrong"), kp.answer
 
 
+def test_objections_and_how_the_author_responds_are_asked_together(other_bots):
+    """ "What objections does the author address, and how does she respond to them?" wants both:
+    the other side's case with the author's reply, not the reply alone; objections "to the
+    proposals" are still objections, not the list of proposals."""
+    health = other_bots["health-oped"]
+    for question in (
+        "What objections does the author address, and how does she respond to them?",
+        "Does the author acknowledge any objections or difficulties with the proposals, and how does the author answer them?",
+    ):
+        a = ask(health, question)
+        texts = [q.text for q in a.quotes]
+        assert any(t.startswith("Others say the budget is fixed") for t in texts), (question, a.answer)
+        assert any(t.startswith("There is truth in each of these points") for t in texts), (question, a.answer)
+        assert a.lead == "The op-ed sets out the other side’s case and answers it:", a.answer
+
+
 def test_a_sentence_finds_fault_with_an_actor_or_in_a_cleft():
     assert faults("It was Eastmoor District Council, which let the harbour silt up for want of a dredging contract.")
     assert faults("And it was, I am sorry to say, our own MP, Sir Julian Pettigrew, who has visited the quay twice.")

@@ -101,8 +101,19 @@ class OverviewAnswerer:
         matches = [m for m in matches if m[2]] or [(k, c, []) for k, c in CUES.items() if k == by_meaning]
         if not matches:
             return None
+        found_kinds = [k for k, _, f in matches if f]
+        if "objections" in found_kinds and found_kinds[0] == "recommendations":
+            # "Does the author acknowledge any objections to the proposals?": the other side's
+            matches = [m for m in matches if m[0] != "recommendations"]
         kind, cue, found = matches[0]
-        residue = sorted(topic_terms(cue.sub(" ", question)))
+        if kind == "rebuttal" and CUES["objections"].search(cue.sub(" ", question)):
+            # "What objections does she address, and how does she respond?": both, together
+            # ("How does she respond to critics?" names the critics only to ask for the reply)
+            kind, found = "objections", [f for _, _, fs in matches if fs for f in fs]
+        rest = question
+        for _, c, fs in matches:
+            rest = c.sub(" ", rest) if fs or c is cue else rest  # every cue's words, not only the first kind's
+        residue = sorted(topic_terms(rest))
         if kind == "objections":
             residue = [w for w in residue if w not in OBJECTION_NOUNS]
         if doc is not None and any(not WEAK_CUES.match(f) for f in found):
@@ -141,7 +152,10 @@ class OverviewAnswerer:
         if kind == "objections":
             theirs, replies = self.arguments.of(doc)
             picks = theirs[:MAX_OBJECTIONS]
-            if residue:
+            if not residue and CUES["rebuttal"].search(turn.text):
+                picks = sorted({*picks, *(j for i in picks for j in replies.get(i, [])[:MAX_TOPICAL_REPLY])})
+                lead = lead_for("other-side", self.index.documents[doc].title, len(self.index.documents) > 1)
+            elif residue:
                 picks = self._closest(picks, rows, turn.vector, residue, defer=True)
                 # one point of theirs ("the critics' worries about cheating"): with the reply to it
                 picks = [*picks, *(j for i in picks for j in replies.get(i, [])[:MAX_TOPICAL_REPLY])]
