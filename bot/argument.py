@@ -27,12 +27,18 @@ from index.store import LoadedIndex
 OTHER_SIDE = re.compile(
     r"\b(critics?|opponents?|sceptics?|skeptics?|supporters of|defenders|proponents|objections?|the case for|"
     r"(?:some|others?|many) (?:argue|say|will say|worry|point|claim|insist|contend|object|fear)|"
-    r"one (?:might|could) (?:argue|object)|objectors?|"
-    # a concession: the author grants the other side a point before answering it
-    r"i (?:will |must |should )?(?:concede|grant|admit)|admittedly|to be sure|(?:has|have) a point|"
+    r"one (?:might|could) (?:argue|object)|objectors?)\b",
+    re.I,
+)
+# The author granting the other side a point before answering it; within a paragraph that
+# already sets out their case, it is the start of the author's answer, not a new point of theirs.
+CONCESSION = re.compile(
+    r"\b(i (?:will |must |should )?(?:concede|grant|admit)|admittedly|to be sure|(?:has|have) a point|"
     r"(?:is|are) (?:not )?without (?:cost|costs|risk|risks)|will be resisted)\b",
     re.I,
 )
+# A sentence in the author's own voice even when it reports: "But I would gently point out …".
+OWN_VOICE = re.compile(r"^\W*(?:but|yet|however|still)\b|\b(?:i|we) (?:\w+ ){0,2}(?:argue|say|point|claim|insist|contend)", re.I)
 REPORTING = re.compile(
     r"\b(argue|argues|say|says|worry|worries|point to|points to|points? out|claim|claims|insist|insists|contend|contends|fear|fears)\b",
     re.I,
@@ -47,10 +53,10 @@ def other_side(sentences: Sequence[Span]) -> list[int]:
     out: list[int] = []
     para_with_cue = None
     for i, s in enumerate(sentences):
-        if OTHER_SIDE.search(s.text):
+        if OTHER_SIDE.search(s.text) or (CONCESSION.search(s.text) and para_with_cue != s.paragraph):
             para_with_cue = s.paragraph
             out.append(i)
-        elif para_with_cue == s.paragraph and REPORTING.search(s.text):
+        elif para_with_cue == s.paragraph and REPORTING.search(s.text) and not OWN_VOICE.search(s.text):
             out.append(i)
     return out
 

@@ -85,6 +85,17 @@ def test_a_concession_is_the_other_side_and_what_follows_answers_it():
     assert _texts(sents, theirs) == ["None of these measures is without cost, and some will be resisted."]
     assert _texts(sents, reply_to(theirs[0], sents, set(theirs))) == ["Yet the alternative is worse.", "Act now."]
     assert other_side(_doc(["Now, the objectors have a point, and I will concede it freely."])) == [0]
+    # after their case in the same paragraph, a concession and "But I would point out …" are
+    # the author answering it
+    sents = _doc(
+        [
+            "The second objection I hear is that the turbines will spoil the view.",
+            "I concede they will not improve the sunsets.",
+            "But I would gently point out that the view is spoiled already.",
+        ],
+    )
+    theirs = other_side(sents)
+    assert theirs == [0] and reply_to(0, sents, set(theirs)) == [1, 2]
 
 
 slow = pytest.mark.slow
