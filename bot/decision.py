@@ -129,6 +129,15 @@ VIEW_Q = re.compile(
 )
 
 
+# "How did the federal government respond …?", "What did the minister say in response …?": what
+# someone did in reply. An op-ed rarely reports it; when it does, the passage says so.
+ASKS_REACTION = re.compile(
+    r"\b(?:how|what) (?:did|has|have|had|was|were) .{1,80}?\b(?:respond|react|reply|retort|say in (?:response|reply)|answer)\w*",
+    re.I,
+)
+REPORTS_REACTION = re.compile(r"\b(?:respon\w*|repl(?:y|ied|ies)|react\w*|rejected|dismissed|denied|welcomed|retorted|countered)\b", re.I)
+
+
 def asks_fact(question: str) -> bool:
     return bool(FACT_Q.search(question))
 
@@ -156,6 +165,7 @@ class Evidence:
     asks_view: bool = False
     fact_given: bool = False  # a fact question, and the closest passage holds that kind of fact (``gives_fact``)
     best_soft: float = 0.0  # the best word-by-word soft match of one sentence (``bot.softmatch``)
+    unreported: bool = False  # asks how someone responded (``ASKS_REACTION``) and no close passage reports a response
 
 
 # The signals the learned decision weighs, in the order of its coefficients.
@@ -256,7 +266,7 @@ def default_model() -> Model:
 def decide(ev: Evidence, model: Model | None = None) -> str | None:
     """None to answer; otherwise the reason for refusing, in words a reader can follow."""
     model = model or default_model()
-    if off_topic(ev, model):
+    if off_topic(ev, model) or ev.unreported:
         return reason(ev)
     if model.probability(ev) >= model.threshold:
         return None
@@ -265,13 +275,16 @@ def decide(ev: Evidence, model: Model | None = None) -> str | None:
 
 def off_topic(ev: Evidence, model: Model | None = None) -> bool:
     """Whether the off-topic gate stops the question: it is about nothing in the op-ed. A
-    model-assisted backend does not rescue such a refusal with a sentence of its choosing."""
+    model-assisted backend does not rescue such a refusal with a sentence of its choosing, nor
+    one for a response the op-ed does not report (``Evidence.unreported``)."""
     model = model or default_model()
-    return model.gate is not None and model.gate.probability(ev) < model.gate.threshold
+    return ev.unreported or (model.gate is not None and model.gate.probability(ev) < model.gate.threshold)
 
 
 def reason(ev: Evidence) -> str:
     """Why the op-ed does not answer, from the evidence that weighs most against it."""
+    if ev.unreported:
+        return "asks how someone responded; the op-ed reports no response"
     if not ev.has_wanted:
         return f"asks for a {ev.wants}; the closest passages give none"
     named = ev.unknown_names or ev.unknown_focus

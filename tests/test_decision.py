@@ -13,8 +13,10 @@ import pytest
 
 from bot.answerers.extractive import ExtractiveAnswerer, Ranking, Scored
 from bot.decision import (
+    ASKS_REACTION,
     FEATURES,
     MODEL_PATH,
+    REPORTS_REACTION,
     Evidence,
     Model,
     asks_fact,
@@ -24,6 +26,7 @@ from bot.decision import (
     focus_words,
     gives,
     gives_fact,
+    off_topic,
     reason,
     wanted_kind,
 )
@@ -75,6 +78,29 @@ def test_the_gate_refuses_before_the_decision_is_asked():
     assert decide(ev(cosine=0.1), eager) is None
     assert decide(ev(cosine=0.1), gated) is not None  # gate p = 0.27
     assert decide(ev(cosine=0.5), gated) is None  # gate p = 0.95
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("How did the federal government respond when KP's leadership urged consultation?", True),
+        ("What did the state water minister say in response to this criticism?", True),
+        ("How has the Afghan Taliban government responded to Pakistan's demands?", True),
+        ("How are companies reacting to the declining credibility of the qualification?", False),
+        ("why does a slow response matter so much here?", False),
+    ],
+)
+def test_a_question_after_someones_response(question, asks):
+    assert bool(ASKS_REACTION.search(question)) is asks
+
+
+def test_a_response_the_op_ed_does_not_report_is_refused_whatever_the_model_says():
+    """However close the passages, "How did X respond?" is refused when none of them reports a
+    response, and a model backend does not rescue it (``off_topic``)."""
+    eager = model(intercept=10.0)
+    assert decide(ev(unreported=True), eager) == "asks how someone responded; the op-ed reports no response"
+    assert off_topic(ev(unreported=True), eager) and decide(ev(), eager) is None
+    assert REPORTS_REACTION.search("The board's response so far has been expensive and short-sighted.")
 
 
 def test_the_shipped_gate_loads_and_is_saved_with_the_model(tmp_path):

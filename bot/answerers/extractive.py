@@ -21,7 +21,20 @@ import numpy as np
 
 from bot.answerers.conversation import shown_sentences
 from bot.argument import Arguments
-from bot.decision import QUALIFIERS, Evidence, Model, asks_fact, asks_view, decide, focus_words, gives, gives_fact, wanted_kind
+from bot.decision import (
+    ASKS_REACTION,
+    QUALIFIERS,
+    REPORTS_REACTION,
+    Evidence,
+    Model,
+    asks_fact,
+    asks_view,
+    decide,
+    focus_words,
+    gives,
+    gives_fact,
+    wanted_kind,
+)
 from bot.followup import asks_why_of_it, is_bare
 from bot.retrieval import Hit
 from bot.schema import Quote
@@ -285,6 +298,7 @@ class ExtractiveAnswerer:
             asks_view=asks_view(question),
             fact_given=asks_fact(question) and bool(ranked) and gives_fact(question, ranked[0].span.text),
             best_soft=max((s.soft for s in ranked), default=0.0),
+            unreported=bool(ASKS_REACTION.search(question)) and not any(REPORTS_REACTION.search(s.span.text) for s in ranked[:3]),
         )
 
     # -- selection
