@@ -135,7 +135,20 @@ ASKS_REACTION = re.compile(
     r"\b(?:how|what) (?:did|has|have|had|was|were) .{1,80}?\b(?:respond|react|reply|retort|say in (?:response|reply)|answer)\w*",
     re.I,
 )
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 REPORTS_REACTION = re.compile(r"\b(?:respon\w*|repl(?:y|ied|ies)|react\w*|rejected|dismissed|denied|welcomed|retorted|countered)\b", re.I)
+
+
+def ruled_out(question: str, closest: list[str], years: set[str]) -> str:
+    """Why the op-ed certainly cannot answer, or "": the question is pinned to a year the op-ed
+    never names (``years``: those it does), or asks how someone responded and none of the
+    ``closest`` passages reports a response."""
+    unnamed = [y for y in YEAR.findall(question) if y not in years]
+    if unnamed:
+        return f"asks about {unnamed[0]}, which the op-ed never mentions"
+    if ASKS_REACTION.search(question) and not any(REPORTS_REACTION.search(t) for t in closest):
+        return "asks how someone responded; the op-ed reports no response"
+    return ""
 
 
 def asks_fact(question: str) -> bool:
@@ -165,7 +178,9 @@ class Evidence:
     asks_view: bool = False
     fact_given: bool = False  # a fact question, and the closest passage holds that kind of fact (``gives_fact``)
     best_soft: float = 0.0  # the best word-by-word soft match of one sentence (``bot.softmatch``)
-    unreported: bool = False  # asks how someone responded (``ASKS_REACTION``) and no close passage reports a response
+    # why the op-ed cannot answer whatever the closeness of its passages, when that is certain:
+    # a response none of the closest passages reports (``ASKS_REACTION``), a year it never names
+    ruled_out: str = ""
 
 
 # The signals the learned decision weighs, in the order of its coefficients.
@@ -266,7 +281,7 @@ def default_model() -> Model:
 def decide(ev: Evidence, model: Model | None = None) -> str | None:
     """None to answer; otherwise the reason for refusing, in words a reader can follow."""
     model = model or default_model()
-    if off_topic(ev, model) or ev.unreported:
+    if off_topic(ev, model):
         return reason(ev)
     if model.probability(ev) >= model.threshold:
         return None
@@ -276,15 +291,15 @@ def decide(ev: Evidence, model: Model | None = None) -> str | None:
 def off_topic(ev: Evidence, model: Model | None = None) -> bool:
     """Whether the off-topic gate stops the question: it is about nothing in the op-ed. A
     model-assisted backend does not rescue such a refusal with a sentence of its choosing, nor
-    one for a response the op-ed does not report (``Evidence.unreported``)."""
+    one the evidence rules out (``Evidence.ruled_out``)."""
     model = model or default_model()
-    return ev.unreported or (model.gate is not None and model.gate.probability(ev) < model.gate.threshold)
+    return bool(ev.ruled_out) or (model.gate is not None and model.gate.probability(ev) < model.gate.threshold)
 
 
 def reason(ev: Evidence) -> str:
     """Why the op-ed does not answer, from the evidence that weighs most against it."""
-    if ev.unreported:
-        return "asks how someone responded; the op-ed reports no response"
+    if ev.ruled_out:
+        return ev.ruled_out
     if not ev.has_wanted:
         return f"asks for a {ev.wants}; the closest passages give none"
     named = ev.unknown_names or ev.unknown_focus

@@ -16,7 +16,6 @@ from bot.decision import (
     ASKS_REACTION,
     FEATURES,
     MODEL_PATH,
-    REPORTS_REACTION,
     Evidence,
     Model,
     asks_fact,
@@ -28,6 +27,7 @@ from bot.decision import (
     gives_fact,
     off_topic,
     reason,
+    ruled_out,
     wanted_kind,
 )
 from bot.errors import ConfigError
@@ -98,9 +98,19 @@ def test_a_response_the_op_ed_does_not_report_is_refused_whatever_the_model_says
     """However close the passages, "How did X respond?" is refused when none of them reports a
     response, and a model backend does not rescue it (``off_topic``)."""
     eager = model(intercept=10.0)
-    assert decide(ev(unreported=True), eager) == "asks how someone responded; the op-ed reports no response"
-    assert off_topic(ev(unreported=True), eager) and decide(ev(), eager) is None
-    assert REPORTS_REACTION.search("The board's response so far has been expensive and short-sighted.")
+    why = ruled_out("How did the minister respond?", ["The state has proposed a pipeline."], set())
+    assert why == "asks how someone responded; the op-ed reports no response"
+    assert decide(ev(ruled_out=why), eager) == why
+    assert off_topic(ev(ruled_out=why), eager) and decide(ev(), eager) is None
+    assert not ruled_out("What was the board's response?", ["The board's response so far has been expensive and short-sighted."], set())
+
+
+def test_a_year_the_op_ed_never_names_rules_the_question_out():
+    """ "What was the pass rate in 2022?" of an op-ed that gives 2023's: none of its passages is
+    about that year. A year it names leaves the decision to the model."""
+    years = {"2023", "1979"}
+    assert ruled_out("What was the SSLCE pass rate in 2022?", [], years) == "asks about 2022, which the op-ed never mentions"
+    assert ruled_out("How many candidates sat the 2023 SSLCE?", [], years) == ""
 
 
 def test_the_shipped_gate_loads_and_is_saved_with_the_model(tmp_path):

@@ -22,9 +22,8 @@ import numpy as np
 from bot.answerers.conversation import shown_sentences
 from bot.argument import Arguments
 from bot.decision import (
-    ASKS_REACTION,
     QUALIFIERS,
-    REPORTS_REACTION,
+    YEAR,
     Evidence,
     Model,
     asks_fact,
@@ -33,6 +32,7 @@ from bot.decision import (
     focus_words,
     gives,
     gives_fact,
+    ruled_out,
     wanted_kind,
 )
 from bot.followup import asks_why_of_it, is_bare
@@ -133,6 +133,7 @@ class ExtractiveAnswerer:
                 df[w] = df.get(w, 0) + 1
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
         self._idf_unknown = math.log(1 + n)
+        self._years = {y for s in index.sentences for y in YEAR.findall(s.text)}  # the years the op-eds name
         # sentences are sorted by (doc, start): each chunk's rows are one contiguous run
         keys = [(s.doc, s.start) for s in index.sentences]
         self._by_chunk: dict[str, list[int]] = {}
@@ -298,7 +299,7 @@ class ExtractiveAnswerer:
             asks_view=asks_view(question),
             fact_given=asks_fact(question) and bool(ranked) and gives_fact(question, ranked[0].span.text),
             best_soft=max((s.soft for s in ranked), default=0.0),
-            unreported=bool(ASKS_REACTION.search(question)) and not any(REPORTS_REACTION.search(s.span.text) for s in ranked[:3]),
+            ruled_out=ruled_out(question, [s.span.text for s in ranked[:3]], self._years),
         )
 
     # -- selection
