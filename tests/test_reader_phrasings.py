@@ -110,6 +110,18 @@ def test_objections_and_how_the_author_responds_are_asked_together(other_bots):
         assert a.lead == "The op-ed sets out the other side’s case and answers it:", a.answer
 
 
+def test_a_fact_asked_of_what_was_just_shown_may_be_in_it(other_bots):
+    """A follow-up asks for something new, so the sentences just shown step back; but "When was
+    that law passed?" of "the Examination Malpractice Act of 1999 …" is answered by the date in
+    it."""
+    history = [
+        {"role": "user", "content": "What does the author say about the malpractice law?"},
+        {"role": "assistant", "content": 'It wants it amended: "Thirdly, the Examination Malpractice Act of 1999 should be amended …"'},
+    ]
+    a = ask(other_bots["exams-oped"], "When was that law passed?", history)
+    assert any("Act of 1999" in q.text for q in a.quotes), a.answer
+
+
 def test_a_sentence_finds_fault_with_an_actor_or_in_a_cleft():
     assert faults("It was Eastmoor District Council, which let the harbour silt up for want of a dredging contract.")
     assert faults("And it was, I am sorry to say, our own MP, Sir Julian Pettigrew, who has visited the quay twice.")

@@ -259,7 +259,12 @@ class ExtractiveAnswerer:
                 overlaps = [0.5 * o + 0.5 * self._overlap(own_terms, r) for o, r in zip(overlaps, rows)]
         if shown:
             r = self.ranking
-            cosines = cosines - r.repeat_penalty * np.isin(rows, list(shown)) + r.next_bonus * np.isin(rows, after)
+            # a fact asked of what was just shown ("When was that law passed?" of "the Examination
+            # Malpractice Act of 1999 …") may be in it: a shown sentence that gives that kind of
+            # fact is no repeat
+            kind = wanted_kind(own[0]) if own is not None else None
+            repeats = [x for x in shown if not (kind and gives(kind, sents[x].text))]
+            cosines = cosines - r.repeat_penalty * np.isin(rows, repeats) + r.next_bonus * np.isin(rows, after)
         out = [
             Scored(sents[r], r, float(c), o, float(qc), float(sf)) for r, c, o, qc, sf in zip(rows, cosines, overlaps, query_cosines, soft)
         ]
