@@ -23,12 +23,12 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v8"
+MAP_VERSION = "map-v9"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
     r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )(?<!would )(?<!will )(?<!still )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
-    r"is needed|are needed|calls? for|recommend\w*|let us|we need)\b",
+    r"is needed|are needed|calls? for|recommend(?!ed by)\w*|let us|we need)\b",  # "the range recommended by UNESCO" describes
     re.I,
 )
 # Words of argument: contrast, negation, evaluation (good, bad, better, worse, wrong …),

@@ -153,3 +153,12 @@ def test_the_other_side_s_must_is_no_recommendation_or_stance_of_the_author(tmp_
             question,
             a.answer,
         )
+
+
+def test_recommended_by_someone_else_is_no_recommendation():
+    """ "well below the range of 15 to 20 percent recommended by UNESCO" describes; "we
+    recommend" prescribes."""
+    from index.docmap import PRESCRIPTIVE
+
+    assert not PRESCRIPTIVE.search("Education receives 9.8 percent, well below the range recommended by UNESCO.")
+    assert PRESCRIPTIVE.search("We recommend a dedicated prosecution unit.")
