@@ -136,7 +136,13 @@ ASKS_REACTION = re.compile(
     re.I,
 )
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-REPORTS_REACTION = re.compile(r"\b(?:respon\w*|repl(?:y|ied|ies)|react\w*|rejected|dismissed|denied|welcomed|retorted|countered)\b", re.I)
+# What reports a response: a verb of responding, or someone's response ("The board's response so
+# far has been …"); "can slow operational responses" reports none.
+REPORTS_REACTION = re.compile(
+    r"\b(?:responded|replied|reacted|rejected|dismissed|denied|welcomed|retorted|countered|"
+    r"(?:['’]s|its|their|his|her) (?:\w+ )?(?:response|reply|reaction|answer)|(?:response|reply|reaction|answer) (?:was|has been|to)\b)",
+    re.I,
+)
 
 
 def ruled_out(question: str, closest: list[str], years: set[str]) -> str:

@@ -103,6 +103,8 @@ def test_a_response_the_op_ed_does_not_report_is_refused_whatever_the_model_says
     assert decide(ev(ruled_out=why), eager) == why
     assert off_topic(ev(ruled_out=why), eager) and decide(ev(), eager) is None
     assert not ruled_out("What was the board's response?", ["The board's response so far has been expensive and short-sighted."], set())
+    # a response in another sense reports none
+    assert ruled_out("How did the government respond?", ["Politicising it can slow operational responses."], set())
 
 
 def test_a_year_the_op_ed_never_names_rules_the_question_out():
