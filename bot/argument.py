@@ -27,7 +27,10 @@ from index.store import LoadedIndex
 OTHER_SIDE = re.compile(
     r"\b(critics?|opponents?|sceptics?|skeptics?|supporters of|defenders|proponents|objections?|the case for|"
     r"(?:some|others?|many) (?:argue|say|will say|worry|point|claim|insist|contend|object|fear)|"
-    r"one (?:might|could) (?:argue|object)|objectors?)\b",
+    r"one (?:might|could) (?:argue|object)|objectors?|"
+    # someone's words quoted to be disputed: "Gregor Lindqvist … told the council that "the
+    # evidence shows …""
+    r"(?:told|said|says|claimed|claims|insisted|insists|assured|assures)\b[^.“\"]{0,60}[“\"])",
     re.I,
 )
 # The author granting the other side a point before answering it; within a paragraph that
@@ -44,7 +47,11 @@ REPORTING = re.compile(
     re.I,
 )
 # A sentence that turns against what came before it: the author answering an objection.
-CONTRAST = re.compile(r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real)\b", re.I)
+CONTRAST = re.compile(
+    r"\b(but|yet|however|nevertheless|nonetheless|still|instead|in fact|true|truth|real|"
+    r"(?:is|are|was) (?:simply |just |plainly )?(?:not|wrong|false|mistaken|misleading))\b",
+    re.I,
+)
 MAX_REPLY = 3
 
 

@@ -23,12 +23,14 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v9"
+MAP_VERSION = "map-v10"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
     r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )(?<!would )(?<!will )(?<!still )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
-    r"is needed|are needed|calls? for|recommend(?!ed by)\w*|let us|we need)\b",  # "the range recommended by UNESCO" describes
+    r"is needed|are needed|calls? for|recommend(?!ed by)\w*|let us|we need|"
+    # a call to action, in the imperative, to the reader: "Call them, write to them …"
+    r"^\W*(?:so |and |now |please )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist)(?= (?:them|him|her|your|the|on|for|to)\b))\b",  # "the range recommended by UNESCO" describes
     re.I,
 )
 # Words of argument: contrast, negation, evaluation (good, bad, better, worse, wrong …),
@@ -36,7 +38,7 @@ PRESCRIPTIVE = re.compile(
 # lacks the will…"); one without them usually describes or narrates.
 CLAIM = re.compile(
     r"\b(but|yet|however|not|no|none|neither|nor|never|instead|rather|wrong|right|real|mistake|good|bad|better|worse|must|should|needs?|cannot|can.t|only|"
-    r"question is|problem is|answer is|key|crisis)\b",
+    r"question is|problem is|answer is|key|crisis|too (?:little|late|much|many|few|slow|small|weak|often|long|high|low|costly))\b",
     re.I,
 )
 CLAIM_BONUS, CLAIM_CAP = 0.05, 3
@@ -48,7 +50,8 @@ MIN_THESIS_WORDS = 8
 # that the answer is …").
 STATES_POINT = re.compile(
     r"\b(?:the (?:real |simple |short |honest )?(?:answer|solution|point|lesson|truth|remedy|fix|trouble|problem) (?:here |now )?is"
-    r"|what \w+(?: \w+){0,3} (?:needs?|lacks?) is|my (?:argument|point|case) is|i (?:would )?argue|the way forward is)\b(?! \w+ed\b)",
+    r"|what \w+(?: \w+){0,3} (?:needs?|lacks?) is|my (?:argument|point|case) is|i (?:would )?argue|the way forward is"
+    r"|in my (?:\w+ )?(?:view|opinion|judg(?:e)?ment))\b(?! \w+ed\b)",
     re.I,
 )
 REPORTED = re.compile(

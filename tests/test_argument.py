@@ -98,6 +98,21 @@ def test_a_concession_is_the_other_side_and_what_follows_answers_it():
     assert theirs == [0] and reply_to(0, sents, set(theirs)) == [1, 2]
 
 
+def test_someones_words_quoted_to_be_disputed_are_the_other_side():
+    """An official quoted ("told the council that "…"") and the sentence that says it is not so
+    ("That is simply not what the evidence shows.") are their case and the author's reply."""
+    sents = _doc(
+        [
+            "The plan is too little.",
+            'The deputy mayor told the council that "most harm happens in the afternoon".',
+            "That is simply not what the evidence shows.",
+            "Deaths peak at night.",
+        ],
+    )
+    theirs = other_side(sents)
+    assert theirs == [1] and _texts(sents, reply_to(1, sents, set(theirs)))[0] == "That is simply not what the evidence shows."
+
+
 slow = pytest.mark.slow
 
 

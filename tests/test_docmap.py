@@ -162,3 +162,15 @@ def test_recommended_by_someone_else_is_no_recommendation():
 
     assert not PRESCRIPTIVE.search("Education receives 9.8 percent, well below the range recommended by UNESCO.")
     assert PRESCRIPTIVE.search("We recommend a dedicated prosecution unit.")
+
+
+def test_the_author_s_own_judgement_and_a_call_to_action(embedder):
+    """ "It is also, in my professional judgement, far too little …" states the point (the
+    author flags the judgement as theirs, and "too little" argues); "Call them, write to them …"
+    asks the reader to act: a recommendation, as "should" is. "Tell me about it" is no call."""
+    from index.docmap import PRESCRIPTIVE
+
+    sents, dmap = _map(embedder, load_document(OTHER / "heat-oped.txt"))
+    assert any("in my professional judgement, far too little" in sents[i].text for i in dmap.thesis)
+    assert PRESCRIPTIVE.search("Call them, write to them, and tell them that a city must act.")
+    assert not PRESCRIPTIVE.search("Tell me about it.")

@@ -122,6 +122,18 @@ def test_a_fact_asked_of_what_was_just_shown_may_be_in_it(other_bots):
     assert any("Act of 1999" in q.text for q in a.quotes), a.answer
 
 
+def test_a_job_title_is_no_charge_and_scrutiny_is(other_bots):
+    """ "the deputy mayor responsible for the plan" names a job, not a culprit; "The housing
+    authority deserves particular scrutiny." finds fault; the author's own recommendation ("so
+    that residents can see where the plan is failing") blames no one."""
+    heat = other_bots["heat-oped"]
+    texts = [q.text for q in ask(heat, "Who does the author blame?").quotes]
+    assert "The housing authority deserves particular scrutiny." in texts, texts
+    assert not any(t.startswith("Gregor Lindqvist") or "where the plan is failing" in t for t in texts), texts
+    a = ask(heat, "What objections does the author address, and how does the author respond to them?")
+    assert "That is simply not what the evidence shows." in [q.text for q in a.quotes], a.answer
+
+
 def test_a_sentence_finds_fault_with_an_actor_or_in_a_cleft():
     assert faults("It was Eastmoor District Council, which let the harbour silt up for want of a dredging contract.")
     assert faults("And it was, I am sorry to say, our own MP, Sir Julian Pettigrew, who has visited the quay twice.")

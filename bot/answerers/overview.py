@@ -230,12 +230,11 @@ class OverviewAnswerer:
         sents = self.index.sentences
         theirs = set(self.arguments.of(doc)[0])
         own = [i for i, r in enumerate(rows) if i not in theirs and not sents[r].text.rstrip().endswith("?")]
-        found = [i for i in own if RESPONSIBLE.search(sents[rows[i]].text)]
-        if not found:
-            # no word of responsibility: the sentences that fault someone ("the provincial setup
-            # … adopt an appeasing posture"), the author's recommendations aside
-            recs = set(self.index.maps[doc].recommendations) if doc in self.index.maps else set()
-            found = [i for i in own if i not in recs and faults(sents[rows[i]].text)]
+        # the author's recommendations aside ("… so that residents can see where the plan is
+        # failing"): in so many words, or where it faults someone ("the provincial setup … adopt
+        # an appeasing posture")
+        recs = set(self.index.maps[doc].recommendations) if doc in self.index.maps else set()
+        found = [i for i in own if i not in recs and (RESPONSIBLE.search(t := sents[rows[i]].text) or faults(t))]
         found.sort(key=lambda i: -float(self.index.sentence_vectors[rows[i]] @ vector))
         return sorted(found[:MAX_HELD])
 

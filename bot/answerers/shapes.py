@@ -104,7 +104,10 @@ OBJECTION_NOUNS = frozenset(
 # A question after whom the author blames, and the words with which an op-ed assigns the blame.
 BLAME_Q = re.compile(r"\b(blam\w*|criticis\w*|criticiz\w*|responsib\w*|at fault|fault)\b", re.I)
 RESPONSIBLE = re.compile(
-    r"\b(responsib(?:le|ility)|to blame|blame[sd]?|at fault|fault of|short-?sighted|negligen\w*|culpab\w*|"
+    # "responsible" as a charge ("is responsible", "responsibility for this rests with"), not as a
+    # job ("the deputy mayor responsible for the plan")
+    r"\b((?:is|are|was|were|be|been|held|hold|holds|equally|partly|largely|most|chiefly) responsible|responsibility (?:for|lies|rests)|"
+    r"to blame|blame[sd]?|at fault|fault of|short-?sighted|negligen\w*|culpab\w*|"
     r"(?:is|are|was|were|has been|have been) failing)\b",
     re.I,
 )
@@ -118,7 +121,8 @@ ACTOR = re.compile(
 FAULT = re.compile(
     r"\b(undermin\w*|appeas\w*|embolden\w*|fail(?:s|ed|ing|ure)?|neglect\w*|ignor(?:e|es|ed|ing)|mismanag\w*|"
     r"reckless\w*|complacen\w*|incompeten\w*|squander\w*|misguided|wasted|lagged|abdicat\w*|betray\w*|dither\w*|"
-    r"irresponsib\w*|blunder\w*|sowing|shirk\w*|cut corners|looked away|turned a blind eye|(?:created|made) (?:this|the|a) mess)\b",
+    r"irresponsib\w*|blunder\w*|sowing|shirk\w*|cut corners|looked away|turned a blind eye|(?:created|made) (?:this|the|a) mess|"
+    r"(?:deserves?|requires?|needs?) (?:\w+ )?scrutiny)\b",
     re.I,
 )
 # A cleft that puts someone in the dock: "It was Eastmoor District Council, which let the
