@@ -174,3 +174,6 @@ def test_the_author_s_own_judgement_and_a_call_to_action(embedder):
     assert any("in my professional judgement, far too little" in sents[i].text for i in dmap.thesis)
     assert PRESCRIPTIVE.search("Call them, write to them, and tell them that a city must act.")
     assert not PRESCRIPTIVE.search("Tell me about it.")
+    # the author urging, and the conditions on which a policy could work, recommend too
+    assert PRESCRIPTIVE.search("I would still urge the ministry to keep the goal of reform.")
+    assert PRESCRIPTIVE.search("Removal could work only if it is phased over three to five seasons.")
