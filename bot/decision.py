@@ -287,7 +287,7 @@ def default_model() -> Model:
 def decide(ev: Evidence, model: Model | None = None) -> str | None:
     """None to answer; otherwise the reason for refusing, in words a reader can follow."""
     model = model or default_model()
-    if off_topic(ev, model):
+    if ev.ruled_out or off_topic(ev, model):
         return reason(ev)
     if model.probability(ev) >= model.threshold:
         return None
@@ -296,10 +296,10 @@ def decide(ev: Evidence, model: Model | None = None) -> str | None:
 
 def off_topic(ev: Evidence, model: Model | None = None) -> bool:
     """Whether the off-topic gate stops the question: it is about nothing in the op-ed. A
-    model-assisted backend does not rescue such a refusal with a sentence of its choosing, nor
-    one the evidence rules out (``Evidence.ruled_out``)."""
+    model-assisted backend does not rescue such a refusal with a sentence of its choosing (nor
+    one the evidence rules out, ``Evidence.ruled_out``)."""
     model = model or default_model()
-    return bool(ev.ruled_out) or (model.gate is not None and model.gate.probability(ev) < model.gate.threshold)
+    return model.gate is not None and model.gate.probability(ev) < model.gate.threshold
 
 
 def reason(ev: Evidence) -> str:

@@ -28,12 +28,13 @@ MAP_VERSION = "map-v11"
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
     r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )(?<!would )(?<!will )(?<!still )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
+    # ("the range recommended by UNESCO" describes)
     r"is needed|are needed|calls? for|recommend(?!ed by)\w*|let us|we need|"
     r"(?:i|we) (?:would |must |strongly |therefore )*(?:still )?(?:urge|propose|suggest|advise)|"
     # the conditions on which a policy could work: "Removal could work only if it is phased …"
     r"(?:works?|succeed|succeeds) only if|(?:could|would|can|will) (?:only )?(?:work|succeed) (?:only )?if|"
     # a call to action, in the imperative, to the reader: "Call them, write to them …"
-    r"^\W*(?:so |and |now |please )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist)(?= (?:them|him|her|your|the|on|for|to)\b))\b",  # "the range recommended by UNESCO" describes
+    r"^\W*(?:so |and |now |please )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist)(?= (?:them|him|her|your|the|on|for|to)\b))\b",
     re.I,
 )
 # Words of argument: contrast, negation, evaluation (good, bad, better, worse, wrong …),

@@ -25,7 +25,6 @@ from bot.decision import (
     focus_words,
     gives,
     gives_fact,
-    off_topic,
     reason,
     ruled_out,
     wanted_kind,
@@ -96,12 +95,12 @@ def test_a_question_after_someones_response(question, asks):
 
 def test_a_response_the_op_ed_does_not_report_is_refused_whatever_the_model_says():
     """However close the passages, "How did X respond?" is refused when none of them reports a
-    response, and a model backend does not rescue it (``off_topic``)."""
+    response (a model backend does not rescue it: tests/test_openai_backend.py)."""
     eager = model(intercept=10.0)
     why = ruled_out("How did the minister respond?", ["The state has proposed a pipeline."], set())
     assert why == "asks how someone responded; the op-ed reports no response"
     assert decide(ev(ruled_out=why), eager) == why
-    assert off_topic(ev(ruled_out=why), eager) and decide(ev(), eager) is None
+    assert decide(ev(), eager) is None
     assert not ruled_out("What was the board's response?", ["The board's response so far has been expensive and short-sighted."], set())
     # a response in another sense reports none
     assert ruled_out("How did the government respond?", ["Politicising it can slow operational responses."], set())

@@ -52,6 +52,8 @@ def stub_app() -> FastAPI:
             "empty": "",
             "none please": "NONE",
             "cover letter": "1",
+            "respond when": "1",
+            "in 2019": "1",
         }
         if "server error" in question:
             return JSONResponse({"error": {"message": "boom"}}, status_code=500)
@@ -128,6 +130,13 @@ def test_a_question_about_nothing_in_the_op_ed_is_not_rescued_by_the_model(stub_
     # the stub picks sentence 1 for it: the off-topic gate refuses before the model is asked
     a = ask(stub_bot, "Can you help me write a cover letter for a job application?")
     assert not a.answered and a.quotes == [] and a.fallback is None
+
+
+def test_a_ruled_out_question_is_not_rescued_by_the_model(stub_bot):
+    # the stub picks sentence 1; the op-ed reports no response, and names no 2019
+    for question in ("How did the federal government respond when KP urged consultation?", "How many attacks were there in 2019?"):
+        a = ask(stub_bot, question)
+        assert not a.answered and a.quotes == [], (question, a.answer)
 
 
 def test_an_unreachable_server_falls_back(session_data_dir, embedder):

@@ -111,8 +111,8 @@ class OverviewAnswerer:
             # ("How does she respond to critics?" names the critics only to ask for the reply)
             kind, found = "objections", [f for _, _, fs in matches if fs for f in fs]
         rest = question
-        for _, c, fs in matches:
-            rest = c.sub(" ", rest) if fs or c is cue else rest  # every cue's words, not only the first kind's
+        for _, c, _ in matches:
+            rest = c.sub(" ", rest)  # every cue's words, not only the first kind's
         residue = sorted(topic_terms(rest))
         if kind == "objections":
             residue = [w for w in residue if w not in OBJECTION_NOUNS]

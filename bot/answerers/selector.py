@@ -96,8 +96,9 @@ class SentenceSelector:
         draft = self.extractive.answer(turn)
         if self.mode == "rescue" and draft.answered:
             return draft
-        if not draft.answered and isinstance(draft.evidence, Evidence) and off_topic(draft.evidence, self.extractive.model):
-            return draft  # about nothing in the op-ed: no sentence of the model's choosing answers it
+        ev = draft.evidence
+        if not draft.answered and isinstance(ev, Evidence) and (ev.ruled_out or off_topic(ev, self.extractive.model)):
+            return draft  # about nothing in the op-ed, or ruled out: no sentence of the model's choosing answers it
         doc = turn.hits[0].chunk.doc if turn.hits else next(iter(self.index.documents))
         try:
             picked, p_none = self.pick(doc, turn.text or turn.question)
