@@ -85,7 +85,8 @@ INSTRUCTION = re.compile(
     r"\b(system|developer|hidden|initial|original)\s+(prompt|message|instructions?|override|mode)\b|"
     r"\b(print|reveal|show|repeat|output|display|leak|dump)\b.{0,30}\b(prompt|instructions|rules|configuration|everything above)\b|"
     r"\byou are (now|no longer)\b|\bpretend (to be|you)\b|\bact as\b|\brole-?play\b|\bfrom now on\b|\bjailbreak|\bDAN\b|"
-    r"\b(say|state|write|respond with|reply with|answer with|declare|claim)\s+(that|only|exactly|the words?|yes|no)\b|"
+    # ("back up *the claim that* the fleet is dying" names a claim: no instruction)
+    r"\b(say|state|write|respond with|reply with|answer with|declare|(?<!the )(?<!a )(?<!this )(?<!her )(?<!his )(?<!its )claim)\s+(that|only|exactly|the words?|yes|no)\b|"
     r"\brepeat after me\b|\bin your own voice\b|\bas if the author\b",
     re.I,
 )

@@ -34,6 +34,8 @@ LEADS = {
     "blame": "In its own words, where the op-ed puts the responsibility, and its main argument:",
     "blame-topic": "In its own words, where the op-ed puts the responsibility:",
     "problems": "In its own words, what the op-ed finds wrong:",
+    "evidence": "In its own words, the evidence the op-ed offers:",
+    "evidence-topical": "On that, the op-ed offers this evidence:",
     "recommendations": "The op-ed recommends:",
     "recommendations-topical": "On that, the op-ed recommends:",
     "passage": "According to the op-ed:",

@@ -138,7 +138,18 @@ def browser():
 def other_bots(tmp_path_factory, embedder):
     """Each test op-ed alone in an index of its own."""
     bots = {}
-    for name in ("water-oped", "ai-schools-oped", "transit-oped", "health-oped", "fisheries-oped", "exams-oped", "heat-oped", "farm-oped"):
+    for name in (
+        "water-oped",
+        "ai-schools-oped",
+        "transit-oped",
+        "health-oped",
+        "fisheries-oped",
+        "exams-oped",
+        "heat-oped",
+        "farm-oped",
+        "ferry-oped",
+        "zoning-oped",
+    ):
         data = tmp_path_factory.mktemp(name)
         store = IndexStore(data, embedder, progress=None)
         store.add([load_document(DATA / "other-opeds" / f"{name}.txt")])

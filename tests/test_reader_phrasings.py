@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answerers.overview import faults
+from bot.answerers.findings import faults
 from tests.conftest import ask
 
 pytestmark = pytest.mark.slow
@@ -275,3 +275,31 @@ def test_where_the_author_stands_after_another_question_is_asked_as_itself(bot):
 
     assert points_back("Does anyone else get blamed?") and points_back("What does she think of that plan?")
     assert not points_back("What does it recommend?") and not points_back("What is its stance?")
+
+
+def test_the_evidence_an_op_ed_offers_is_its_figures_and_findings_in_its_own_voice(bot, other_bots):
+    """ "What evidence does the author offer?" quotes the sentences that carry the most figures
+    or report a finding (the coroner's report, the recorded summers), never the other side's
+    ("told the council that "the evidence shows …"") nor a recommendation; with a topic, the
+    evidence nearest it; a topic the op-ed never names is no question for this answer."""
+    heat = other_bots["heat-oped"]
+    a = ask(heat, "What evidence does the author offer?")
+    texts = [q.text for q in a.quotes]
+    assert a.lead == "In its own words, the evidence the op-ed offers:", a.answer
+    assert any("41 of the 63" in t for t in texts) and any("four of its five hottest" in t for t in texts), texts
+    assert not any("Lindqvist" in t or t.startswith("(") for t in texts), texts
+    # how the question is put ("present", "to support her claims") names no topic
+    assert [q.text for q in ask(heat, "What evidence does the writer present to support her claims?").quotes] == texts
+    exams = other_bots["exams-oped"]
+    cheating = ask(exams, "What evidence does the author give of cheating in the examination?")
+    assert cheating.lead == "On that, the op-ed offers this evidence:", cheating.answer
+    assert any("circulated on social media" in q.text for q in cheating.quotes), cheating.answer
+    assert not ask(bot, "What evidence does the writer give of India backing the TTP?").answered
+
+
+def test_evidence_weight_counts_figures_and_findings():
+    from bot.answerers.findings import weight
+
+    assert weight("The study projects that a $6 charge would cut those entries by 18 percent.") >= 4
+    assert weight("In 1988 the town had 64 registered vessels; this winter it has eleven.") == 3
+    assert weight("That is an exaggeration, of course, but only a small one.") == 0

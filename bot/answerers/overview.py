@@ -15,18 +15,16 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
+from bot.answerers.findings import diagnosis, evidence, held_responsible
 from bot.answerers.shapes import (
-    ACTOR,
     BLAME_Q,
-    CLEFT,
     CUES,
-    FAULT,
+    EVIDENCE_WORDS,
     FOREIGN_WORDS,
     HOW_MANY,
     ITEM_NOUNS,
     OBJECTION_NOUNS,
     PHRASINGS,
-    RESPONSIBLE,
     WEAK_CUES,
     WHO,
 )
@@ -43,18 +41,8 @@ from index.store import LoadedIndex
 
 MAX_RECOMMENDATIONS = 10
 MAX_OBJECTIONS = 4
-MAX_HELD = 3  # sentences that say who is responsible, quoted for "who does the author blame?"
 MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
 MAX_TOPICAL_REPLY = 2
-MAX_PROBLEMS = 4  # paragraphs of the op-ed's diagnosis quoted for "what problems does it identify?"
-MIN_PROBLEM_WORDS = 8
-
-
-def faults(text: str) -> bool:
-    """Whether a sentence finds fault with someone: an actor and a word of fault, or a cleft
-    with an actor in it."""
-    cleft = CLEFT.match(text)
-    return bool(ACTOR.search(text) and FAULT.search(text)) or bool(cleft and ACTOR.search(cleft.group(1)))
 
 
 class OverviewAnswerer:
@@ -116,6 +104,8 @@ class OverviewAnswerer:
         residue = sorted(topic_terms(rest))
         if kind == "objections":
             residue = [w for w in residue if w not in OBJECTION_NOUNS]
+        if kind == "evidence":
+            residue = [w for w in residue if w not in EVIDENCE_WORDS]
         if doc is not None and any(not WEAK_CUES.match(f) for f in found):
             named = {stem(w.lower()) for w in names(question)}
             foreign = [w for w in residue if w not in self._vocab.get(doc, set()) and w not in named]
@@ -164,12 +154,16 @@ class OverviewAnswerer:
             if not picks:
                 return None
             return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
+        if kind == "evidence":
+            picks = self._evidence(turn, doc, dmap, rows, residue)
+            return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead) if picks else None
         if kind == "stance" and turn.own is not None and points_back(turn.text):
             return None  # "what does the author think of that plan?": its topic is in the turns before
         if kind == "stance" and BLAME_Q.search(turn.text) and (not residue or self._names_topic(doc, residue)):
             # "Who does the author blame (for the fleet's decline)?": where the op-ed finds fault
             # in so many words, with its main argument when no topic is named
-            if held := self._held_responsible(doc, rows, turn.vector):
+            others = set(self.arguments.of(doc)[0])
+            if held := held_responsible(self.index, rows, others, set(dmap.recommendations), turn.vector):
                 picks = sorted({*held, *([] if residue else dmap.thesis)})
                 lead = lead_for("blame-topic" if residue else "blame")
                 return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
@@ -183,34 +177,29 @@ class OverviewAnswerer:
         if kind == "conclusion":
             picks = self._closing(dmap.conclusion, rows) or dmap.thesis
         elif kind == "problems":
-            picks = self._diagnosis(doc, dmap, rows, vector)
+            picks = diagnosis(self.index, rows, set(self.arguments.of(doc)[0]), dmap.recommendations, vector)
         else:
             picks = sorted(set(dmap.thesis) | set(dmap.conclusion))
         if not picks:
             return None
         return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead)
 
-    def _diagnosis(self, doc: str, dmap, rows: range, vector: np.ndarray) -> list[int]:
-        """What the op-ed finds wrong: the paragraphs before it turns to its recommendations, each
-        by its most representative sentence (the closest to the paragraph as a whole): the
-        opening's and those closest to the question, ``MAX_PROBLEMS`` in all; never the other
-        side's case."""
-        sents, vecs = self.index.sentences, self.index.sentence_vectors
-        theirs = set(self.arguments.of(doc)[0])
-        # where the recommendations begin, or the closing paragraph when it makes none
-        end = sents[rows[min(dmap.recommendations)]].paragraph if dmap.recommendations else sents[rows[-1]].paragraph
-        by_par: dict[int, list[int]] = {}
-        for i, r in enumerate(rows):
-            s = sents[r]
-            if s.paragraph < end and i not in theirs and not s.text.rstrip().endswith("?") and len(s.text.split()) >= MIN_PROBLEM_WORDS:
-                by_par.setdefault(s.paragraph, []).append(i)
-        picks = []
-        for members in by_par.values():
-            centre = vecs[[rows[i] for i in members]].mean(axis=0)
-            picks.append(max(members, key=lambda i: float(vecs[rows[i]] @ centre)))
-        # the opening states the problem; the other paragraphs by closeness to the question
-        rest = sorted(picks[1:], key=lambda i: -float(vecs[rows[i]] @ vector))
-        return sorted([*picks[:1], *rest][:MAX_PROBLEMS])
+    def _evidence(self, turn: Turn, doc: str, dmap, rows: range, residue: list[str]) -> list[int]:
+        """The figures and findings the op-ed offers, or those on a topic it names; none for a
+        follow-up on something just shown ("what evidence is there for that?": retrieval, with
+        the turns before)."""
+        if (turn.own is not None and points_back(turn.text)) or (residue and not self._names_topic(doc, residue)):
+            return []
+        texts = [self.index.sentences[r].text for r in rows]
+        excluded = set(self.arguments.of(doc)[0]) | set(dmap.recommendations)
+        if not residue:
+            return evidence(texts, excluded)
+        words, vector = set(residue), turn.vector
+        assert vector is not None
+        vecs = self.index.sentence_vectors
+        return evidence(
+            texts, excluded, lambda i: float(vecs[rows[i]] @ vector) + 0.5 * len(words & set(terms(texts[i]))) / len(words), self.topic_gap
+        )
 
     def _names_topic(self, doc: str, residue: list[str]) -> bool:
         """Whether a question's leftover words name a topic of this op-ed: its own words are most
@@ -223,20 +212,6 @@ class OverviewAnswerer:
         … every department must share the pain")."""
         theirs = set(self.arguments.of(doc)[0])
         return [i for i in dmap.recommendations if i not in theirs]
-
-    def _held_responsible(self, doc: str, rows: range, vector: np.ndarray) -> list[int]:
-        """The op-ed's sentences that say in so many words who is responsible or at fault (the
-        two closest to the question), not the other side's; [] when it says so nowhere."""
-        sents = self.index.sentences
-        theirs = set(self.arguments.of(doc)[0])
-        own = [i for i, r in enumerate(rows) if i not in theirs and not sents[r].text.rstrip().endswith("?")]
-        # the author's recommendations aside ("… so that residents can see where the plan is
-        # failing"): in so many words, or where it faults someone ("the provincial setup … adopt
-        # an appeasing posture")
-        recs = set(self.index.maps[doc].recommendations) if doc in self.index.maps else set()
-        found = [i for i in own if i not in recs and (RESPONSIBLE.search(t := sents[rows[i]].text) or faults(t))]
-        found.sort(key=lambda i: -float(self.index.sentence_vectors[rows[i]] @ vector))
-        return sorted(found[:MAX_HELD])
 
     def _closing(self, conclusion: list[int], rows: range) -> list[int]:
         """The conclusion as the passage it is: its sentences and those between them in the

@@ -37,6 +37,11 @@ CUES = {
         r"other side|push(?:es)? ?back|concede\w*|concessions?|acknowledg\w*|admit\w*|arguments? against|case against)\b",
         re.I,
     ),
+    # The evidence it offers: figures and findings ("What evidence does the author give?", "What
+    # data does it cite on cheating?"). "Examples" are often of a point, with no figure in them.
+    "evidence": re.compile(
+        r"\b(evidence|data|statistics|stats|figures|numbers|proof|cite[sd]?|citing|back(?:s|ed)? (?:it |this |that )?up)\b", re.I
+    ),
     # Where the author stands, on the op-ed's subject or on a topic it names ("Is the writer for or
     # against congestion pricing?"): answered from the op-ed's claims, not from any passage.
     "stance": re.compile(
@@ -85,6 +90,7 @@ PHRASINGS = {
     "stance": ["What is the author's stance?", "Where does the writer stand?"],
     "problems": ["What problems does the op-ed identify?", "What issues does the author raise?"],
     "objections": ["What objections does the author answer?", "What do the critics say?"],
+    "evidence": ["What evidence does the author give?", "What data does the op-ed cite?"],
     "conclusion": ["What does the op-ed conclude?", "How does the article end?", "What is the author's final point?"],
     "recommendations": [
         "What does the op-ed recommend?",
@@ -100,6 +106,13 @@ ITEM_NOUNS = frozenset(stem(w) for w in "rules ideas proposals changes actions f
 # downsides does the author acknowledge?").
 OBJECTION_NOUNS = frozenset(
     stem(w) for w in "risks downsides drawbacks weaknesses concerns worries dangers problems limitations flaws costs caveats doubts".split()
+)
+# … and how a question asks for the evidence behind the argument ("What evidence does the author
+# *present* to *support* her *claims*?").
+EVIDENCE_WORDS = frozenset(
+    stem(w)
+    for w in "present presents offer offers provide provides give gives use uses rely relies cite put forward support supports "
+    "back argument arguments claim claims case point points show shows make makes base based".split()
 )
 # A question after whom the author blames, and the words with which an op-ed assigns the blame.
 BLAME_Q = re.compile(r"\b(blam\w*|criticis\w*|criticiz\w*|responsib\w*|at fault|fault)\b", re.I)

@@ -1,0 +1,110 @@
+"""What an op-ed finds: who is at fault ("Who does the author blame?"), what is wrong (its
+diagnosis: "What problems does it identify?") and the evidence it offers ("What evidence does
+the author give?", "What figures does it cite for the decline of the fleet?"). Positions count
+from the op-ed's first sentence; none of these is ever the other side's case.
+
+**Evidence** is the sentences that carry figures or report a finding (a study, a survey, a
+report, what was recorded or found), in the author's own voice. An op-ed argues from evidence it
+states as fact: counts and shares ("41 of the 63 heat-related deaths"), money, years, what a
+study found. Such a sentence is no recommendation and no question. Without a topic, the
+sentences that carry the most of it; with one ("evidence of cheating in the examination"), those
+nearest the topic. The cues are English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from bot.answerers.shapes import ACTOR, CLEFT, FAULT, RESPONSIBLE
+from index.store import LoadedIndex
+
+MAX_HELD = 3  # sentences that say who is responsible, quoted for "who does the author blame?"
+MAX_PROBLEMS = 4  # paragraphs of the op-ed's diagnosis quoted for "what problems does it identify?"
+MIN_PROBLEM_WORDS = 8
+
+
+def faults(text: str) -> bool:
+    """Whether a sentence finds fault with someone: an actor and a word of fault, or a cleft
+    with an actor in it."""
+    cleft = CLEFT.match(text)
+    return bool(ACTOR.search(text) and FAULT.search(text)) or bool(cleft and ACTOR.search(cleft.group(1)))
+
+
+def held_responsible(index: LoadedIndex, rows: range, theirs: set[int], recommended: set[int], vector: np.ndarray) -> list[int]:
+    """The op-ed's sentences that say in so many words who is responsible or at fault (the
+    ``MAX_HELD`` closest to the question), not the other side's and not the author's own
+    recommendations ("… so that residents can see where the plan is failing"); [] when it says
+    so nowhere. In so many words, or where it faults someone ("the provincial setup … an
+    appeasing posture")."""
+    sents = index.sentences
+    own = [i for i, r in enumerate(rows) if i not in theirs and i not in recommended and not sents[r].text.rstrip().endswith("?")]
+    found = [i for i in own if RESPONSIBLE.search(t := sents[rows[i]].text) or faults(t)]
+    found.sort(key=lambda i: -float(index.sentence_vectors[rows[i]] @ vector))
+    return sorted(found[:MAX_HELD])
+
+
+def diagnosis(index: LoadedIndex, rows: range, theirs: set[int], recommendations: list[int], vector: np.ndarray) -> list[int]:
+    """What the op-ed finds wrong: the paragraphs before it turns to its recommendations, each
+    by its most representative sentence (the closest to the paragraph as a whole): the
+    opening's and those closest to the question, ``MAX_PROBLEMS`` in all."""
+    sents, vecs = index.sentences, index.sentence_vectors
+    # where the recommendations begin, or the closing paragraph when it makes none
+    end = sents[rows[min(recommendations)]].paragraph if recommendations else sents[rows[-1]].paragraph
+    by_par: dict[int, list[int]] = {}
+    for i, r in enumerate(rows):
+        s = sents[r]
+        if s.paragraph < end and i not in theirs and not s.text.rstrip().endswith("?") and len(s.text.split()) >= MIN_PROBLEM_WORDS:
+            by_par.setdefault(s.paragraph, []).append(i)
+    picks = []
+    for members in by_par.values():
+        centre = vecs[[rows[i] for i in members]].mean(axis=0)
+        picks.append(max(members, key=lambda i: float(vecs[rows[i]] @ centre)))
+    # the opening states the problem; the other paragraphs by closeness to the question
+    rest = sorted(picks[1:], key=lambda i: -float(vecs[rows[i]] @ vector))
+    return sorted([*picks[:1], *rest][:MAX_PROBLEMS])
+
+
+# Figures: numerals (with their separators) and number words a count or a share is written in.
+FIGURE = re.compile(
+    r"\d[\d,.]*\d|\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|half|dozens?|percent|per cent|doubled|tripled|halved)\b",
+    re.I,
+)
+# A finding reported: "a study … found", "the board's own workforce report", "has recorded".
+FINDING = re.compile(
+    r"\b(?:stud(?:y|ies)|survey\w*|reports?|reviews?|analys[ie]s|polls?|data|statistics|research\w*|audit\w*|census|found|finds|show|showed|shows|recorded|according to)\b",
+    re.I,
+)
+MAX_FIGURES = 3  # figures counted towards a sentence's weight of evidence
+FINDING_WEIGHT = 2
+MIN_WEIGHT = 2  # without a topic: two figures, or a finding
+MAX_EVIDENCE = 4
+MAX_TOPICAL = 3
+WEIGHT_BONUS = 0.05  # per unit of weight, on closeness to a topic
+
+
+def weight(text: str) -> int:
+    """How much evidence a sentence carries: its figures (up to ``MAX_FIGURES``), and a reported
+    finding."""
+    return min(MAX_FIGURES, len(FIGURE.findall(text))) + (FINDING_WEIGHT if FINDING.search(text) else 0)
+
+
+def evidence(texts: list[str], excluded: set[int], score: Callable[[int], float] | None = None, gap: float = 0.12) -> list[int]:
+    """Positions (in order) of the evidence among an op-ed's sentences ``texts``, ``excluded``
+    (its recommendations and the other side's case) set aside. Without ``score``: the sentences
+    of most weight, at least ``MIN_WEIGHT``, ``MAX_EVIDENCE`` at most (earlier first on a tie).
+    With ``score`` (closeness to a topic): any sentence with a figure or a finding, by closeness
+    plus a bonus for its weight, those within ``gap`` of the best, ``MAX_TOPICAL`` at most."""
+    found = {i: w for i, t in enumerate(texts) if i not in excluded and not t.rstrip().endswith("?") and (w := weight(t))}
+    if score is None:
+        strong = sorted((i for i, w in found.items() if w >= MIN_WEIGHT), key=lambda i: (-found[i], i))
+        return sorted(strong[:MAX_EVIDENCE])
+    if not found:
+        return []
+    scores = {i: score(i) + WEIGHT_BONUS * w for i, w in found.items()}  # the more figures, the more it is evidence
+    best = max(scores.values())
+    near = sorted((i for i in found if scores[i] >= best - gap), key=lambda i: -scores[i])
+    return sorted(near[:MAX_TOPICAL])
