@@ -17,6 +17,7 @@ import html
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -30,6 +31,11 @@ _INLINE_DATE = re.compile(r"\A\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b[ \t]*\n?")
 _HEADER_LINE = re.compile(r"\A[ \t]*(title|author|date|source)[ \t]*:[ \t]*(.+?)[ \t]*(?:\n|\Z)", re.I)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
 _MD_HEADING = re.compile(r"\A[ \t]*#[ \t]+(.+?)[ \t]*(?:\n|\Z)")
+# A newspaper's plain text: a headline, then a byline and/or a dateline, each on its own line,
+# before the first blank line ("Cutting the Skerrin ferry …\nBy Morag Linklater\nMarch 3, 2025").
+_BYLINE = re.compile(r"^by\s+(\S.{0,80}?)\s*$", re.I)
+_DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%A, %B %d, %Y", "%A %d %B %Y")
+MAX_HEADLINE_WORDS = 25
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\n[ \t]*\n|\s*\Z)", re.S)
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -129,7 +135,42 @@ def parse_text(raw: str) -> tuple[str, dict]:
     if m:
         meta.setdefault("title", m.group(1))
         text = text.lstrip("\n")[m.end() :]
+    elif "title" not in meta:
+        text = _masthead(text, meta)
     return text, meta
+
+
+def _iso_date(line: str) -> str | None:
+    """A dateline as an ISO date ("March 3, 2025" → "2025-03-03"), or None."""
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(line.strip().rstrip("."), fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _masthead(text: str, meta: dict[str, str]) -> str:
+    """The text without a newspaper masthead, its headline, byline and date put in ``meta``: the
+    first block's first line is the headline only when every other line of the block is a
+    byline or a dateline, and there is at least one; otherwise the text as it was."""
+    stripped = text.lstrip("\n")
+    block, sep, rest = stripped.partition("\n\n")
+    lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+    if not sep or not 2 <= len(lines) <= 3 or len(lines[0].split()) > MAX_HEADLINE_WORDS or lines[0].endswith("."):
+        return text
+    found: dict[str, str] = {}
+    for line in lines[1:]:
+        if (by := _BYLINE.match(line)) and "author" not in found:
+            found["author"] = by.group(1)
+        elif (day := _iso_date(line)) and "date" not in found:
+            found["date"] = day
+        else:
+            return text
+    meta["title"] = lines[0]
+    for key, value in found.items():
+        meta.setdefault(key, value)
+    return rest
 
 
 class _HTMLText(HTMLParser):

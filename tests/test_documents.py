@@ -49,6 +49,19 @@ def test_header_lines_and_front_matter():
     assert body.strip() == "Body text here."
 
 
+def test_a_newspaper_masthead_is_headline_byline_and_date_not_body():
+    """Plain text as newspapers export it: headline, byline, dateline, then the body. The
+    headline is no sentence of the op-ed (it was quoted as its thesis)."""
+    body, meta = parse_text("Cutting the ferry will strand the island\nBy Morag Linklater\nMarch 3, 2025\n\nAt ten past six.\n\nMore.")
+    assert meta == {"title": "Cutting the ferry will strand the island", "author": "Morag Linklater", "date": "2025-03-03"}
+    assert body.startswith("At ten past six.")
+    assert parse_text("A headline\n19 May 2025\n\nBody.")[0] == "Body."
+    # a first paragraph of ordinary lines, or a headline with nothing under it, stays text
+    for raw in ("Short line\nAnother ordinary line of text.\n\nBody.", "Just a headline\n\nBody.", "One sentence.\nBy the river\n\nBody."):
+        body, meta = parse_text(raw)
+        assert body == raw and "title" not in meta, raw
+
+
 def test_markdown_and_html_files(tmp_path):
     md = tmp_path / "note.md"
     md.write_text("# Water policy\n\nDams are argued to help.\n\nCanals too.", "utf-8")
