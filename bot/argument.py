@@ -28,6 +28,9 @@ OTHER_SIDE = re.compile(
     r"\b(critics?|opponents?|sceptics?|skeptics?|supporters of|defenders|proponents|objections?|the case for|"
     r"(?:some|others?|many) (?:argue|say|will say|worry|point|claim|insist|contend|object|fear)|"
     r"one (?:might|could) (?:argue|object)|objectors?|"
+    # their case, in their words or the author's account of it: "The council's case is simple",
+    # "… put it this way when the vote was taken: "…"", "… telling residents that the plan …"
+    r"(?<!my )(?<!our )(?:['’]s|their|its) case (?:is|rests)|puts? it (?:this way|like this)|(?:telling|warning|assuring) (?:\w+ ){0,2}that|"
     # someone's words quoted to be disputed: "Gregor Lindqvist … told the council that "the
     # evidence shows …""
     r"(?:told|said|says|claimed|claims|insisted|insists|assured|assures)\b[^.“\"]{0,60}[“\"])",

@@ -22,6 +22,7 @@ STOPWORDS = frozenset(
     where which while who whom why will with would you your yours yourself yourselves
     s t don doesn didn isn aren wasn weren won may might must shall let us
     tell say says said according op ed oped article author writer piece text argue argues argued
+    columnist column essay editorial commentator
     mention mentions mentioned describe describes think thinks view claim claims according
     please explain give list name kind sort thing things way ways really actually
     anyone anybody anything someone somebody something everyone everybody everything else next

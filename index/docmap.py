@@ -23,18 +23,19 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v11"
+MAP_VERSION = "map-v12"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
     r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )(?<!would )(?<!will )(?<!still )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
     # ("the range recommended by UNESCO" describes)
-    r"is needed|are needed|calls? for|recommend(?!ed by)\w*|let us|we need|"
+    # ("let us start with the numbers" leads the reader on, it recommends nothing)
+    r"is needed|are needed|calls? for|recommend(?!ed by)\w*|let us(?! (?:start|begin|look|turn|consider|take|be clear|recall|remember)\b)|we need|"
     r"(?:i|we) (?:would |must |strongly |therefore )*(?:still )?(?:urge|propose|suggest|advise)|"
     # the conditions on which a policy could work: "Removal could work only if it is phased …"
     r"(?:works?|succeed|succeeds) only if|(?:could|would|can|will) (?:only )?(?:work|succeed) (?:only )?if|"
     # a call to action, in the imperative, to the reader: "Call them, write to them …"
-    r"^\W*(?:so |and |now |please )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist)(?= (?:them|him|her|your|the|on|for|to)\b))\b",
+    r"^\W*(?:so |and |now |please )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist)(?= (?:them|him|her|your|the|on|for|to|up)\b))\b",
     re.I,
 )
 # Words of argument: contrast, negation, evaluation (good, bad, better, worse, wrong …),
@@ -55,6 +56,8 @@ MIN_THESIS_WORDS = 8
 STATES_POINT = re.compile(
     r"\b(?:the (?:real |simple |short |honest )?(?:answer|solution|point|lesson|truth|remedy|fix|trouble|problem) (?:here |now )?is"
     r"|what \w+(?: \w+){0,3} (?:needs?|lacks?) is|my (?:argument|point|case) is|i (?:would )?argue|the way forward is"
+    # the author's own conviction: "I believe this is the worst transport decision …"
+    r"|i (?:firmly |strongly |genuinely )?(?:believe|am convinced|support|oppose)"
     r"|in my (?:\w+ )?(?:view|opinion|judg(?:e)?ment))\b(?! \w+ed\b)",
     re.I,
 )
@@ -196,6 +199,11 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     prescriptive = [i for i, s in enumerate(sentences) if PRESCRIPTIVE.search(s.text) and not s.text.rstrip().endswith("?")]
     # Conclusion: the closing paragraph's most central claim, and its last sentence (an op-ed's
     # last word is usually its punchline).
+    # A column may close on a scene or a quip that argues nothing ("Back on the slipway, I asked
+    # … She laughed."): its conclusion is then the last paragraph before it that argues.
+    arguing = [p for p in paragraphs[1:] if any(claim_words(s.text) for s in sentences if s.paragraph == p)]
+    if len(paragraphs) > 2 and arguing and arguing[-1] != last_par:
+        last_par = arguing[-1]
     closing = (
         [i for i, s in enumerate(sentences) if s.paragraph == last_par and not s.text.rstrip().endswith("?")] if len(paragraphs) > 1 else []
     )

@@ -113,6 +113,18 @@ def test_someones_words_quoted_to_be_disputed_are_the_other_side():
     assert theirs == [1] and _texts(sents, reply_to(1, sents, set(theirs)))[0] == "That is simply not what the evidence shows."
 
 
+def test_their_case_in_their_words_or_in_the_author_s_account_is_the_other_side():
+    """ "The council's case is simple …", someone who "put it this way: "…"" and a group
+    "telling residents that …" state the other side's case; "my case is" is the author's."""
+    for text in (
+        "The council's case is simple, and it deserves to be heard fairly.",
+        'Its convener put it this way when the vote was taken: "We cannot justify the cost."',
+        "A group has spent three months telling residents that the plan will ruin their streets.",
+    ):
+        assert other_side(_doc([text, "That is wrong."])) == [0], text
+    assert other_side(_doc(["My case is simple: the ferry pays for itself.", "It does."])) == []
+
+
 slow = pytest.mark.slow
 
 

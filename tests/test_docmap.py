@@ -177,3 +177,25 @@ def test_the_author_s_own_judgement_and_a_call_to_action(embedder):
     # the author urging, and the conditions on which a policy could work, recommend too
     assert PRESCRIPTIVE.search("I would still urge the ministry to keep the goal of reform.")
     assert PRESCRIPTIVE.search("Removal could work only if it is phased over three to five seasons.")
+
+
+def test_an_anecdote_led_column_s_point_and_a_closing_scene(embedder):
+    """A column that opens on a scene and closes on one (the ferry op-ed, written by a helper
+    who saw no code): the author's conviction ("I believe this is the worst transport
+    decision …") is part of the thesis, and the conclusion is the last paragraph that argues,
+    not the quip the column ends on ("And the langoustines can swim.")."""
+    sents, dmap = _map(embedder, load_document(OTHER / "ferry-oped.txt"))
+    assert any("I believe this is the worst transport decision" in sents[i].text for i in dmap.thesis)
+    conclusion = [sents[i].text for i in dmap.conclusion]
+    assert any(t.startswith("And above all it must put any final decision") for t in conclusion), conclusion
+    assert not any("langoustines" in t for t in conclusion), conclusion
+    # the masthead is metadata: no headline among the sentences
+    assert not any(s.text.startswith("Cutting the Skerrin ferry") for s in sents)
+
+
+def test_leading_the_reader_on_is_no_recommendation_and_signing_up_is_one():
+    from index.docmap import PRESCRIPTIVE
+
+    assert not PRESCRIPTIVE.search("The numbers matter, so let us start with them.")
+    assert PRESCRIPTIVE.search("Let us fund the buses first.")
+    assert PRESCRIPTIVE.search("Sign up to speak, or write to your councillor before the vote.")

@@ -303,3 +303,14 @@ def test_evidence_weight_counts_figures_and_findings():
     assert weight("The study projects that a $6 charge would cut those entries by 18 percent.") >= 4
     assert weight("In 1988 the town had 64 registered vessels; this winter it has eleven.") == 3
     assert weight("That is an exaggeration, of course, but only a small one.") == 0
+
+
+def test_a_columns_reader_questions_asked_as_a_reader_would(other_bots):
+    """On the ferry column (a helper's, unseen by the code): "What does the columnist want?" asks
+    for its recommendations; "Who does the columnist hold responsible for this mess?" is a blame
+    question ("columnist" names the op-ed, "hold … responsible" blames)."""
+    ferry = other_bots["ferry-oped"]
+    want = ask(ferry, "What does the columnist want?")
+    assert want.lead.startswith("The op-ed recommends") and any("independent study" in q.text for q in want.quotes), want.answer
+    blame = ask(ferry, "Who does the columnist hold responsible for this mess?")
+    assert any(q.text.startswith("The blame lies squarely with the council") for q in blame.quotes), blame.answer

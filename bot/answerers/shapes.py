@@ -14,7 +14,7 @@ CUES = {
     "recommendations": re.compile(
         r"\b(recommend\w*|propos(?:e|es|al|als|ing)|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
         r"what(?=(?:['’]s| is)? (?:\w+ ){0,6}(?:should|must|ought to|needs? to)\b.*\b(?:do|done|happen|take)\b)|should be done|way forward|"
-        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|want\w*\b.{0,60}\bto (?:\w+ly )?(?:do|take)|would like to see|"
+        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|wants?(?=\W*$)|want\w*\b.{0,60}\bto (?:\w+ly )?(?:do|take)|would like to see|"
         r"policy (?:advice|options)|what to do)\b",
         re.I,
     ),
@@ -27,7 +27,7 @@ CUES = {
     # objections: "How does she answer that point?"). Before "objections": both name the critics.
     "rebuttal": re.compile(
         r"\b(rebut\w*|(?:respond\w*|repl(?:y|ies|ying)|answer(?:s|ing)?)\s+(?:to\s+)?(?:the\s+|those\s+|these\s+|that\s+|this\s+|such\s+|its\s+|her\s+|his\s+|their\s+)?"
-        r"(?:critics?|criticisms?|objections?|opponents?|other side|concerns?|worries|points?|arguments?|them|that|those|these|this)|"
+        r"(?:critics?|criticisms?|objections?|opponents?|other side|concerns?|worries|points?|arguments?|them|that|those|these|this|it)\b|"
         r"counter(?:s|ing)?\s+(?:the\s+|those\s+|these\s+|that\s+|them\b|their\s+)(?:objections?|arguments?|critics?|points?)?)\b",
         re.I,
     ),
@@ -48,7 +48,7 @@ CUES = {
         r"\b(stance|position (?:on|about|regarding|towards?)|(?:author|writer|columnist)['’]s (?:overall )?position|"
         r"stands? on|where does .{1,40} stand|for or against|in favou?r of|supports? or opposes?|opinion (?:on|of|about)|"
         r"views? (?:on|of|about)|point of view|think(?:s)? (?:of|about)|feel(?:s)? about|take on|"
-        r"criticis(?:e|es|ed|ing)|criticiz(?:e|es|ed|ing)|blam\w*|(?:holds?|held) responsible|at fault|"
+        r"criticis(?:e|es|ed|ing)|criticiz(?:e|es|ed|ing)|blam\w*|(?:holds?|held) (?:\w+ ){0,3}responsible|at fault|"
         r"who(?:['’]s| is| are| was| were) (?:most )?responsible|"
         r"(?:does|is) (?:the )?(?:author|writer|columnist|op-?ed|piece|article) (?:\w+ )?(?:support|oppose|favou?r|back|endorse|"
         r"agree with|approve of|against|for))\b",
