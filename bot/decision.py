@@ -145,13 +145,38 @@ REPORTS_REACTION = re.compile(
 )
 
 
-def ruled_out(question: str, closest: list[str], years: set[str]) -> str:
+# What happened after the op-ed ran is never in it ("Did the council reverse its decision after
+# this column ran?"); "since the article says …" gives a reason, it asks nothing after.
+AFTER_PUBLICATION = re.compile(
+    r"\bafter (?:the|this|that|its) (?:op-?ed|column|article|piece|editorial|essay)\b(?! (?:says|argues|describes|mentions))"
+    r"|\b(?:after|since) (?:it|the (?:op-?ed|column|article|piece)) (?:ran|was (?:published|printed|written)|appeared|came out)\b"
+    r"|\bafter (?:its )?publication\b",
+    re.I,
+)
+# The view of an office-holder ("What does the island's member of parliament think about the
+# plan?"): an op-ed that names no such office cannot give it.
+VIEW_OF = re.compile(r"\b(?:what|how) (?:does|do|did|would|will) (.{1,60}?) (?:think|say|believe|feel|make of|want)\b", re.I)
+OFFICES = frozenset(
+    "mayor mayors governor governors minister ministers premier president mp mps parliament senator senators congressman "
+    "congresswoman councillor councillors councilor councilors chancellor spokesperson spokesman spokeswoman ombudsman "
+    "commissioner judge judges union unions police ceo chairman chairwoman chairperson opposition ambassador".split()
+)
+
+
+def ruled_out(question: str, closest: list[str], years: set[str], words: frozenset[str] = frozenset()) -> str:
     """Why the op-ed certainly cannot answer, or "": the question is pinned to a year the op-ed
-    never names (``years``: those it does), or asks how someone responded and none of the
-    ``closest`` passages reports a response."""
+    never names (``years``: those it does), asks what happened after the op-ed ran, asks the
+    view of an office the op-ed never names (``words``: the lower-case words it uses), or asks
+    how someone responded and none of the ``closest`` passages reports a response."""
     unnamed = [y for y in YEAR.findall(question) if y not in years]
     if unnamed:
         return f"asks about {unnamed[0]}, which the op-ed never mentions"
+    if AFTER_PUBLICATION.search(question):
+        return "asks what happened after the op-ed was written, which it cannot say"
+    if words and (view := VIEW_OF.search(question)):
+        offices = [w for w in re.findall(r"[a-z]+", view.group(1).lower()) if w in OFFICES and w not in words]
+        if offices:
+            return f"asks for the view of someone the op-ed never mentions ({offices[0]})"
     if ASKS_REACTION.search(question) and not any(REPORTS_REACTION.search(t) for t in closest):
         return "asks how someone responded; the op-ed reports no response"
     return ""

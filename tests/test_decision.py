@@ -114,6 +114,21 @@ def test_a_year_the_op_ed_never_names_rules_the_question_out():
     assert ruled_out("How many candidates sat the 2023 SSLCE?", [], years) == ""
 
 
+def test_what_came_after_the_op_ed_and_an_office_it_never_names_rule_the_question_out():
+    """An op-ed cannot report what happened after it ran, nor the view of a mayor or an MP it
+    never mentions; "since the article says …" gives a reason, and an office it names, or the
+    author's view of one, leaves the decision to the model."""
+    words = frozenset("the council voted on plan island ferry mayor".split())
+    assert ruled_out("Did the council reverse its decision after this column ran?", [], set(), words)
+    assert ruled_out("What happened since the op-ed was published?", [], set(), words)
+    assert not ruled_out("Since the article says the talks failed, what does it propose?", [], set(), words)
+    why = ruled_out("What does the island's member of parliament think about the plan?", [], set(), words)
+    assert why == "asks for the view of someone the op-ed never mentions (parliament)"
+    assert not ruled_out("What does the mayor think about the plan?", [], set(), words)  # it names one
+    assert not ruled_out("What does the council think about the plan?", [], set(), words)
+    assert not ruled_out("What does the author think the governor should do?", [], set(), words)
+
+
 def test_the_shipped_gate_loads_and_is_saved_with_the_model(tmp_path):
     m = Model.load(MODEL_PATH)
     assert m.gate is not None and m.gate.features == FEATURES

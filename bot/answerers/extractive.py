@@ -134,6 +134,7 @@ class ExtractiveAnswerer:
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
         self._idf_unknown = math.log(1 + n)
         self._years = {y for s in index.sentences for y in YEAR.findall(s.text)}  # the years the op-eds name
+        self._words = frozenset(w for s in index.sentences for w in re.findall(r"[a-z]+", s.text.lower()))
         # sentences are sorted by (doc, start): each chunk's rows are one contiguous run
         keys = [(s.doc, s.start) for s in index.sentences]
         self._by_chunk: dict[str, list[int]] = {}
@@ -304,7 +305,7 @@ class ExtractiveAnswerer:
             asks_view=asks_view(question),
             fact_given=asks_fact(question) and bool(ranked) and gives_fact(question, ranked[0].span.text),
             best_soft=max((s.soft for s in ranked), default=0.0),
-            ruled_out=ruled_out(question, [s.span.text for s in ranked[:3]], self._years),
+            ruled_out=ruled_out(question, [s.span.text for s in ranked[:3]], self._years, self._words),
         )
 
     # -- selection
