@@ -314,3 +314,12 @@ def test_a_columns_reader_questions_asked_as_a_reader_would(other_bots):
     assert want.lead.startswith("The op-ed recommends") and any("independent study" in q.text for q in want.quotes), want.answer
     blame = ask(ferry, "Who does the columnist hold responsible for this mess?")
     assert any(q.text.startswith("The blame lies squarely with the council") for q in blame.quotes), blame.answer
+
+
+def test_someone_else_s_view_is_no_question_about_the_author_s_stance(other_bots):
+    """ "What does the mayor of Brackenridge think about the plan?" asks for a view the op-ed
+    never gives (it names no mayor): no stance of the author's is quoted for it. "What does she
+    think …?" is about the author."""
+    zoning = other_bots["zoning-oped"]
+    assert not ask(zoning, "What does the mayor of Brackenridge think about the plan?").answered
+    assert ask(zoning, "What does the author think about the plan?").answered

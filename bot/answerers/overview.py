@@ -17,6 +17,7 @@ from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
 from bot.answerers.findings import diagnosis, evidence, held_responsible
 from bot.answerers.shapes import (
+    AUTHOR,
     BLAME_Q,
     CUES,
     EVIDENCE_WORDS,
@@ -29,6 +30,7 @@ from bot.answerers.shapes import (
     WHO,
 )
 from bot.argument import MAX_REPLY, Arguments, reply_to
+from bot.decision import VIEW_OF
 from bot.followup import points_back
 from bot.quotes import quotes_at
 from bot.schema import Quote
@@ -157,6 +159,8 @@ class OverviewAnswerer:
         if kind == "evidence":
             picks = self._evidence(turn, doc, dmap, rows, residue)
             return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead) if picks else None
+        if kind == "stance" and (view := VIEW_OF.search(turn.text)) and not AUTHOR.search(view.group(1)):
+            return None  # "What does the mayor think about the plan?": someone else's view, for retrieval
         if kind == "stance" and turn.own is not None and points_back(turn.text):
             return None  # "what does the author think of that plan?": its topic is in the turns before
         if kind == "stance" and BLAME_Q.search(turn.text) and (not residue or self._names_topic(doc, residue)):

@@ -141,5 +141,9 @@ FAULT = re.compile(
 # A cleft that puts someone in the dock: "It was Eastmoor District Council, which let the
 # harbour silt up …" (an actor must stand in it: "It is a tax on people who …" blames nobody).
 CLEFT = re.compile(r"^\W*(?:and |but |no, )?it (?:was|is|has been),? ([^.;]{2,100}?)\s*,?\s*(?:who|which|that) \w+", re.I)
+# Who a question may call the author ("What does *she* think about the plan?").
+AUTHOR = re.compile(
+    r"^(?:the |this |our )?(?:author|writer|columnist|op-?ed|piece|article|column|essay|editorial|commentator|she|he|they|it)$", re.I
+)
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
