@@ -23,7 +23,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v12"
+MAP_VERSION = "map-v13"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(

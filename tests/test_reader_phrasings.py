@@ -323,3 +323,17 @@ def test_someone_else_s_view_is_no_question_about_the_author_s_stance(other_bots
     zoning = other_bots["zoning-oped"]
     assert not ask(zoning, "What does the mayor of Brackenridge think about the plan?").answered
     assert ask(zoning, "What does the author think about the plan?").answered
+
+
+def test_what_the_author_asks_of_readers_is_what_it_asks_of_them_not_of_the_council(other_bots):
+    """ "What does the author want readers to do?" gets the recommendations addressed to the
+    public (a call to action in the imperative, "You should be there too.", "… should make
+    their voice heard"), not what the council should do; "so that residents can see …" is the
+    council's. An op-ed that asks nothing of its readers answers with its recommendations."""
+    heat = other_bots["heat-oped"]
+    a = ask(heat, "What does the author want readers to do?")
+    assert [q.text.split(",")[0] for q in a.quotes] == ["Call them"], a.answer
+    zoning = ask(other_bots["zoning-oped"], "What does she want local people to do?")
+    assert {q.text.split(" ")[0] for q in zoning.quotes} == {"You", "Sign"}, zoning.answer
+    transit = ask(other_bots["transit-oped"], "What does the author want readers to do?")
+    assert transit.answered and transit.lead.startswith("The op-ed"), transit.answer

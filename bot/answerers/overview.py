@@ -26,6 +26,8 @@ from bot.answerers.shapes import (
     ITEM_NOUNS,
     OBJECTION_NOUNS,
     PHRASINGS,
+    PUBLIC_Q,
+    TO_PUBLIC,
     WEAK_CUES,
     WHO,
 )
@@ -236,6 +238,13 @@ class OverviewAnswerer:
         topic = list(residue)
         if turn.own is not None:  # joined to earlier turns: their topic words count too
             topic += sorted(topic_terms(turn.query) - topic_terms(turn.text) - self._subject.get(doc, set()))
+        if PUBLIC_Q.search(turn.text) and (
+            ours := [i for i in self._recommended(doc, dmap) if TO_PUBLIC.search(self.index.sentences[rows[i]].text)]
+        ):
+            # "What does the author want readers to do?": what it asks of them ("Call them, write
+            # to them …", "You should be there too."), not what it asks of the council
+            lead = lead_for("recommendations", self.index.documents[doc].title, len(self.index.documents) > 1, topical=True)
+            return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in ours]), lead=lead)
         listed = self._listed(dmap, rows)
         counting = bool(HOW_MANY.search(turn.text)) and bool(listed)  # "How many rules does she propose?": the list, counted
         if topic and not counting and not (residue and self._addresses_a_list(dmap, rows, residue)):

@@ -141,6 +141,16 @@ FAULT = re.compile(
 # A cleft that puts someone in the dock: "It was Eastmoor District Council, which let the
 # harbour silt up …" (an actor must stand in it: "It is a tax on people who …" blames nobody).
 CLEFT = re.compile(r"^\W*(?:and |but |no, )?it (?:was|is|has been),? ([^.;]{2,100}?)\s*,?\s*(?:who|which|that) \w+", re.I)
+# A recommendation question about what the public should do ("What does the author want readers
+# to do?", "… local people …"), and a recommendation addressed to them: an imperative to the
+# reader, "you / we / every … should", "make their voice heard".
+PUBLIC_Q = re.compile(r"\b(readers?|people|public|residents|citizens|voters|locals|taxpayers|ordinary|us|you|we)\b", re.I)
+TO_PUBLIC = re.compile(
+    r"^\W*(?:so |and |now |please |but )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist|come|attend|speak|show up|turn up)\b|"
+    r"(?<!that )\b(?:you|we|readers|residents|citizens|voters|people|everyone|all of us|each of us)(?: \w+)? (?:should|must|need to|ought to)\b|"
+    r"\bmake (?:their|your|our) voices? heard\b",
+    re.I,
+)
 # Who a question may call the author ("What does *she* think about the plan?").
 AUTHOR = re.compile(
     r"^(?:the |this |our )?(?:author|writer|columnist|op-?ed|piece|article|column|essay|editorial|commentator|she|he|they|it)$", re.I
