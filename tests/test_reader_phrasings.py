@@ -337,3 +337,15 @@ def test_what_the_author_asks_of_readers_is_what_it_asks_of_them_not_of_the_coun
     assert {q.text.split(" ")[0] for q in zoning.quotes} == {"You", "Sign"}, zoning.answer
     transit = ask(other_bots["transit-oped"], "What does the author want readers to do?")
     assert transit.answered and transit.lead.startswith("The op-ed"), transit.answer
+
+
+def test_a_fragment_is_quoted_with_the_sentence_it_leans_on(other_bots, bot):
+    """ "Engineers always say that." says nothing alone: the sentence before it in its paragraph
+    comes with it. A short point of a list stands on its own."""
+    fisheries = other_bots["fisheries-oped"]
+    a = ask(fisheries, "What do engineers always say?")
+    texts = [q.text for q in a.quotes]
+    assert "Northlight's engineers say the disturbance will be temporary." in texts and "Engineers always say that." in texts, texts
+    water = other_bots["water-oped"]
+    tariffs = ask(water, "How should tariffs be reformed?")
+    assert [q.text for q in tariffs.quotes] == ["Another step is to reform tariffs."], tariffs.answer

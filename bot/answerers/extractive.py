@@ -43,6 +43,7 @@ from bot.text import FRAME_WORDS, STOPWORDS, names, stem, terms, topic_terms, wo
 from bot.turn import Draft, Turn
 from bot.wording import lead_for, refusal
 from index.chunking import Span
+from index.docmap import ORDINAL
 from index.embeddings import MiniLMEmbeddings, TokenVectors
 from index.store import LoadedIndex
 
@@ -57,6 +58,7 @@ class Ranking:
     overlap_weight: float = 0.0
     soft_weight: float = 1.0
     near_best: float = 0.08  # score gap to the best within which more sentences join (non-list)
+    min_standalone_words: int = 7  # a shorter sentence is quoted with the one before it
     # 0.16 before the soft match; 0.12 answers the same on every development set and quotes less
     # that is off the point
     near_best_list: float = 0.12
@@ -336,7 +338,18 @@ class ExtractiveAnswerer:
             anchor = next((s.row for s in ranked[: r.why_anchors] if not self._overall({s.row}, recommendations=True)), chosen[0])
             chosen = [anchor, *(x for x in chosen if x != anchor)]
             chosen += self._reasons(anchor)
+        # a fragment leans on the sentence before it ("Engineers always say that.", "Prices rise."):
+        # quoted alone it says nothing, or the wrong thing
+        chosen += [x - 1 for x in chosen if self._leans_back(x)]
         return self.with_replies(chosen)
+
+    def _leans_back(self, row: int) -> bool:
+        """Whether a sentence is a fragment of the one before it in its paragraph; a point of a
+        list stands on its own ("Another step is to reform tariffs.")."""
+        sents = self.index.sentences
+        s = sents[row]
+        short = len(s.text.split()) < self.ranking.min_standalone_words and not ORDINAL.match(s.text)
+        return short and row > 0 and sents[row - 1].doc == s.doc and sents[row - 1].paragraph == s.paragraph
 
     def with_replies(self, rows: list[int]) -> list[int]:
         """The rows, in document order, with the author's reply to any that states the other side."""
