@@ -95,6 +95,9 @@ def test_publication_date_comes_from_metadata(bot):
     assert a.answered and "2025-09-09" in a.answer and a.quotes == []
     b = ask(bot, "Who wrote the op-ed?")
     assert not b.answered and "author" in b.answer and b.reason == "no author in the metadata"
+    # what happened after it was published is no question about its date, and it cannot say
+    c = ask(bot, "What happened after the op-ed was published?")
+    assert not c.answered and c.reason == "asks what happened after the op-ed was written, which it cannot say"
 
 
 @pytest.mark.parametrize(

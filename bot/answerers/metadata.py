@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.decision import AFTER_PUBLICATION
 from bot.text import topic_terms
 from bot.turn import Draft, Turn
 from bot.wording import refusal
@@ -91,6 +92,8 @@ class MetadataAnswerer:
         # The question as asked, not joined to the conversation: "When was it published?" means
         # the same after any history.
         vector = turn.own[1] if turn.own else turn.vector
+        if AFTER_PUBLICATION.search(turn.text):
+            return None  # "What happened after the op-ed was published?" asks no date: ruled out later
         best = float(np.max(self.index.sentence_vectors @ vector)) if len(self.index.sentences) else 0.0
         intent = self.by_cue(turn.text) or self.intent(vector, best)
         if intent is None:
