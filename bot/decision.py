@@ -153,9 +153,13 @@ AFTER_PUBLICATION = re.compile(
     r"|\bafter (?:its )?publication\b",
     re.I,
 )
-# The view of an office-holder ("What does the island's member of parliament think about the
-# plan?"): an op-ed that names no such office cannot give it.
-VIEW_OF = re.compile(r"\b(?:what|how) (?:does|do|did|would|will) (.{1,60}?) (?:think|say|believe|feel|make of|want)\b", re.I)
+# The view, decision or response of an office-holder ("What does the island's member of
+# parliament think about the plan?", "What did parliament decide …?"): an op-ed that names no
+# such office cannot give it.
+VIEW_OF = re.compile(
+    r"\b(?:what|how) (?:does|do|did|would|will|has|have) (.{1,60}?) (?:think|say|believe|feel|make of|want|decide|vote|announce|respond|react|reply)\b",
+    re.I,
+)
 OFFICES = frozenset(
     "mayor mayors governor governors minister ministers premier president mp mps parliament senator senators congressman "
     "congresswoman councillor councillors councilor councilors chancellor spokesperson spokesman spokeswoman ombudsman "

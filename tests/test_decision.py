@@ -127,6 +127,8 @@ def test_what_came_after_the_op_ed_and_an_office_it_never_names_rule_the_questio
     assert not ruled_out("What does the mayor think about the plan?", [], set(), words)  # it names one
     assert not ruled_out("What does the council think about the plan?", [], set(), words)
     assert not ruled_out("What does the author think the governor should do?", [], set(), words)
+    # what such an office decided is no more in it than what it thinks
+    assert ruled_out("What did parliament decide when it debated the plan?", [], set(), words)
 
 
 def test_the_shipped_gate_loads_and_is_saved_with_the_model(tmp_path):

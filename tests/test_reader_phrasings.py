@@ -323,6 +323,11 @@ def test_someone_else_s_view_is_no_question_about_the_author_s_stance(other_bots
     zoning = other_bots["zoning-oped"]
     assert not ask(zoning, "What does the mayor of Brackenridge think about the plan?").answered
     assert ask(zoning, "What does the author think about the plan?").answered
+    # nor is someone else's reply the author's: "respond to criticism" names no critics of hers
+    fisheries = other_bots["fisheries-oped"]
+    assert not ask(fisheries, "How did Sir Julian Pettigrew respond to criticism of his visits to the quay?").answered
+    reply = ask(fisheries, "How does the author of the piece respond to the objectors?")
+    assert reply.answered and reply.lead == "The op-ed answers the other side:", reply.answer
 
 
 def test_what_the_author_asks_of_readers_is_what_it_asks_of_them_not_of_the_council(other_bots):

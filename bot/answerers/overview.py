@@ -126,6 +126,10 @@ class OverviewAnswerer:
         if found is None:
             return None
         kind, residue = found
+        if kind in ("rebuttal", "stance") and (view := VIEW_OF.search(turn.text)) and not AUTHOR.match(view.group(1)):
+            # "How did Sir Julian respond to criticism?", "What does the mayor think about the
+            # plan?": someone else's reply or view, for retrieval and the decision
+            return None
         dmap = self.index.maps.get(doc)
         if dmap is None:
             return None
@@ -161,8 +165,6 @@ class OverviewAnswerer:
         if kind == "evidence":
             picks = self._evidence(turn, doc, dmap, rows, residue)
             return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead) if picks else None
-        if kind == "stance" and (view := VIEW_OF.search(turn.text)) and not AUTHOR.search(view.group(1)):
-            return None  # "What does the mayor think about the plan?": someone else's view, for retrieval
         if kind == "stance" and turn.own is not None and points_back(turn.text):
             return None  # "what does the author think of that plan?": its topic is in the turns before
         if kind == "stance" and BLAME_Q.search(turn.text) and (not residue or self._names_topic(doc, residue)):

@@ -27,13 +27,13 @@ CUES = {
     # objections: "How does she answer that point?"). Before "objections": both name the critics.
     "rebuttal": re.compile(
         r"\b(rebut\w*|(?:respond\w*|repl(?:y|ies|ying)|answer(?:s|ing)?)\s+(?:to\s+)?(?:the\s+|those\s+|these\s+|that\s+|this\s+|such\s+|its\s+|her\s+|his\s+|their\s+)?"
-        r"(?:critics?|criticisms?|objections?|opponents?|other side|concerns?|worries|points?|arguments?|them|that|those|these|this|it)\b|"
+        r"(?:critics?|criticisms?|objections?|objectors?|opponents?|other side|concerns?|worries|points?|arguments?|them|that|those|these|this|it)\b|"
         r"counter(?:s|ing)?\s+(?:the\s+|those\s+|these\s+|that\s+|them\b|their\s+)(?:objections?|arguments?|critics?|points?)?)\b",
         re.I,
     ),
     # The other side: the objections the op-ed reports and answers.
     "objections": re.compile(
-        r"\b(objections?|objects?|opposing (?:arguments?|views?|side)|counter-?arguments?|critics?|criticisms?|opponents?|"
+        r"\b(objections?|objectors?|objects?|opposing (?:arguments?|views?|side)|counter-?arguments?|critics?|criticisms?|opponents?|"
         r"other side|push(?:es)? ?back|concede\w*|concessions?|acknowledg\w*|admit\w*|arguments? against|case against)\b",
         re.I,
     ),
@@ -151,9 +151,10 @@ TO_PUBLIC = re.compile(
     r"\bmake (?:their|your|our) voices? heard\b",
     re.I,
 )
-# Who a question may call the author ("What does *she* think about the plan?").
+# Who a question may call the author ("What does *she* think about the plan?", "How does the
+# author of the piece respond …?").
 AUTHOR = re.compile(
-    r"^(?:the |this |our )?(?:author|writer|columnist|op-?ed|piece|article|column|essay|editorial|commentator|she|he|they|it)$", re.I
+    r"^(?:the |this |our )?(?:author|writer|columnist|op-?ed|piece|article|column|essay|editorial|commentator|she|he|they|it)\b", re.I
 )
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
