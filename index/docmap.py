@@ -23,7 +23,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v13"
+MAP_VERSION = "map-v14"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
@@ -38,6 +38,8 @@ PRESCRIPTIVE = re.compile(
     r"^\W*(?:so |and |now |please )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist)(?= (?:them|him|her|your|the|on|for|to|up)\b))\b",
     re.I,
 )
+# What could also be done, after a recommendation: its continuation.
+ALSO = re.compile(r"\b(?:could|can|might|may) also\b", re.I)
 # Words of argument: contrast, negation, evaluation (good, bad, better, worse, wrong …),
 # obligation. A sentence that carries them states a claim ("X does not lack water so much as it
 # lacks the will…"); one without them usually describes or narrates.
@@ -141,7 +143,7 @@ def _sentence_runs(sentences: list[Span]) -> list[list[int]]:
     # one after another ("The board should pay … Every clinic ought to be paired … The housing
     # authority should set aside …") is an enumeration too.
     taken = {i for run in out for i in run}
-    prescribes = [bool(PRESCRIPTIVE.search(s.text)) and not s.text.rstrip().endswith("?") for s in sentences]
+    prescribes = _prescribes(sentences)
     run = []
     for i, s in enumerate([*sentences, None]):
         if s is not None and prescribes[i] and i not in taken and (not run or s.paragraph == sentences[run[-1]].paragraph):
@@ -151,6 +153,17 @@ def _sentence_runs(sentences: list[Span]) -> list[list[int]]:
             out.append(run)
         run = [i] if s is not None and prescribes[i] and i not in taken else []
     return sorted(out)
+
+
+def _prescribes(sentences: list[Span]) -> list[bool]:
+    """Which sentences recommend: a prescriptive one, not a question, or one that goes on from
+    a recommendation in its paragraph with what could also be done ("The council should pause
+    the decision … It could also lease a second-hand vessel …")."""
+    out = [bool(PRESCRIPTIVE.search(s.text)) and not s.text.rstrip().endswith("?") for s in sentences]
+    for i in range(1, len(sentences)):
+        if not out[i] and out[i - 1] and sentences[i].paragraph == sentences[i - 1].paragraph and ALSO.search(sentences[i].text):
+            out[i] = True
+    return out
 
 
 def _first_strong_claim(sentences: list[Span], candidates: list[int]) -> int | None:
@@ -196,7 +209,7 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     thesis = sorted({*thesis, *points[:MAX_POINTS]})
 
     # Prescriptive statements, not questions ("What should the city do instead?").
-    prescriptive = [i for i, s in enumerate(sentences) if PRESCRIPTIVE.search(s.text) and not s.text.rstrip().endswith("?")]
+    prescriptive = [i for i, p in enumerate(_prescribes(sentences)) if p]
     # Conclusion: the closing paragraph's most central claim, and its last sentence (an op-ed's
     # last word is usually its punchline).
     # A column may close on a scene or a quip that argues nothing ("Back on the slipway, I asked

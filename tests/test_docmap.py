@@ -199,3 +199,17 @@ def test_leading_the_reader_on_is_no_recommendation_and_signing_up_is_one():
     assert not PRESCRIPTIVE.search("The numbers matter, so let us start with them.")
     assert PRESCRIPTIVE.search("Let us fund the buses first.")
     assert PRESCRIPTIVE.search("Sign up to speak, or write to your councillor before the vote.")
+
+
+def test_what_could_also_be_done_after_a_recommendation_is_one(embedder):
+    """ "The council should pause the decision … It could also lease a second-hand vessel …
+    And above all it must put any final decision to the people …": three recommendations in a
+    row, a list; "could also" alone, with no recommendation before it, recommends nothing."""
+    sents, dmap = _map(embedder, load_document(OTHER / "ferry-oped.txt"))
+    recs = [sents[i].text for i in dmap.recommendations]
+    assert any(t.startswith("It could also lease a second-hand vessel") for t in recs), recs
+    firsts = [next(s.text for s in sents if s.start == run[0][0]) for run in dmap.enumerations]
+    assert any(t.startswith("The council should pause the decision") for t in firsts), firsts
+    text = "The river is low this year.\n\nFarmers could also plant earlier, some say. Nobody knows."
+    sents, dmap = _map(embedder, make_document("river", text))
+    assert dmap.recommendations == []

@@ -101,7 +101,8 @@ PHRASINGS = {
 }
 # What a question may call the items of a list of recommendations ("What rules does she
 # propose?"): no topic of their own.
-ITEM_NOUNS = frozenset(stem(w) for w in "rules ideas proposals changes actions fixes things moves".split())
+# ("What should the council do *instead*?" asks for the alternative the op-ed proposes: its list)
+ITEM_NOUNS = frozenset(stem(w) for w in "rules ideas proposals changes actions fixes things moves instead alternative alternatives".split())
 # … and the points of the other side that the author concedes or answers ("What risks or
 # downsides does the author acknowledge?").
 OBJECTION_NOUNS = frozenset(
