@@ -23,7 +23,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v14"
+MAP_VERSION = "map-v15"
 
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
@@ -35,7 +35,7 @@ PRESCRIPTIVE = re.compile(
     # the conditions on which a policy could work: "Removal could work only if it is phased …"
     r"(?:works?|succeed|succeeds) only if|(?:could|would|can|will) (?:only )?(?:work|succeed) (?:only )?if|"
     # a call to action, in the imperative, to the reader: "Call them, write to them …"
-    r"^\W*(?:so |and |now |please )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist)(?= (?:them|him|her|your|the|on|for|to|up)\b))\b",
+    r"^\W*(?:so |and |now |please )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist|speak|stand)(?= (?:them|him|her|your|the|on|for|to|up)\b))\b",
     re.I,
 )
 # What could also be done, after a recommendation: its continuation.
@@ -209,12 +209,14 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     thesis = sorted({*thesis, *points[:MAX_POINTS]})
 
     # Prescriptive statements, not questions ("What should the city do instead?").
-    prescriptive = [i for i, p in enumerate(_prescribes(sentences)) if p]
+    prescribes = _prescribes(sentences)
+    prescriptive = [i for i, p in enumerate(prescribes) if p]
     # Conclusion: the closing paragraph's most central claim, and its last sentence (an op-ed's
     # last word is usually its punchline).
     # A column may close on a scene or a quip that argues nothing ("Back on the slipway, I asked
-    # … She laughed."): its conclusion is then the last paragraph before it that argues.
-    arguing = [p for p in paragraphs[1:] if any(claim_words(s.text) for s in sentences if s.paragraph == p)]
+    # … She laughed."): its conclusion is then the last paragraph before it that argues or
+    # recommends ("So speak for them." does).
+    arguing = [p for p in paragraphs[1:] if any(claim_words(s.text) or prescribes[i] for i, s in enumerate(sentences) if s.paragraph == p)]
     if len(paragraphs) > 2 and arguing and arguing[-1] != last_par:
         last_par = arguing[-1]
     closing = (

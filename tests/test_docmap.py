@@ -189,6 +189,9 @@ def test_an_anecdote_led_column_s_point_and_a_closing_scene(embedder):
     conclusion = [sents[i].text for i in dmap.conclusion]
     assert any(t.startswith("And above all it must put any final decision") for t in conclusion), conclusion
     assert not any("langoustines" in t for t in conclusion), conclusion
+    # a closing call to action is no scene: "So speak for them." is the zoning op-ed's conclusion
+    zs, zmap = _map(embedder, load_document(OTHER / "zoning-oped.txt"))
+    assert "So speak for them." in [zs[i].text for i in zmap.conclusion]
     # the masthead is metadata: no headline among the sentences
     assert not any(s.text.startswith("Cutting the Skerrin ferry") for s in sents)
 

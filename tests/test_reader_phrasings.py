@@ -354,3 +354,10 @@ def test_a_fragment_is_quoted_with_the_sentence_it_leans_on(other_bots, bot):
     water = other_bots["water-oped"]
     tariffs = ask(water, "How should tariffs be reformed?")
     assert [q.text for q in tariffs.quotes] == ["Another step is to reform tariffs."], tariffs.answer
+
+
+def test_a_closing_line_too_short_to_stand_alone_comes_with_what_it_answers(other_bots):
+    """ "How does the op-ed wrap up?" of an op-ed that ends "They cannot come to the hearing. So
+    speak for them.": the last line with the sentences it leans on."""
+    a = ask(other_bots["zoning-oped"], "How does the op-ed wrap up?")
+    assert [q.text for q in a.quotes][-2:] == ["They cannot come to the hearing.", "So speak for them."], a.answer

@@ -45,7 +45,11 @@ from index.store import LoadedIndex
 
 MAX_RECOMMENDATIONS = 10
 MAX_OBJECTIONS = 4
-MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
+MAX_CLOSING = 6
+MIN_STANDALONE, MAX_LEAN = (
+    7,
+    2,
+)  # a closing shorter than this many words brings up to two sentences before it  # sentences of the closing paragraph quoted whole as the conclusion
 MAX_TOPICAL_REPLY = 2
 
 
@@ -184,6 +188,14 @@ class OverviewAnswerer:
             return None  # "what does it argue about X?": a passage question, for retrieval
         if kind == "conclusion":
             picks = self._closing(dmap.conclusion, rows) or dmap.thesis
+            # a closing line too short to stand alone ("So speak for them.") with what it answers
+            while (
+                picks
+                and picks[0] > 0
+                and len(picks) <= MAX_LEAN
+                and len(self.index.sentences[rows[picks[0]]].text.split()) < MIN_STANDALONE
+            ):
+                picks = [picks[0] - 1, *picks]
         elif kind == "problems":
             picks = diagnosis(self.index, rows, set(self.arguments.of(doc)[0]), dmap.recommendations, vector)
         else:
