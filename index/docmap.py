@@ -216,7 +216,8 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     # A column may close on a scene or a quip that argues nothing ("Back on the slipway, I asked
     # … She laughed."): its conclusion is then the last paragraph before it that argues or
     # recommends ("So speak for them." does).
-    arguing = [p for p in paragraphs[1:] if any(claim_words(s.text) or prescribes[i] for i, s in enumerate(sentences) if s.paragraph == p)]
+    argues = {s.paragraph for i, s in enumerate(sentences) if claim_words(s.text) or prescribes[i]}
+    arguing = [p for p in paragraphs[1:] if p in argues]
     if len(paragraphs) > 2 and arguing and arguing[-1] != last_par:
         last_par = arguing[-1]
     closing = (

@@ -45,11 +45,9 @@ from index.store import LoadedIndex
 
 MAX_RECOMMENDATIONS = 10
 MAX_OBJECTIONS = 4
-MAX_CLOSING = 6
-MIN_STANDALONE, MAX_LEAN = (
-    7,
-    2,
-)  # a closing shorter than this many words brings up to two sentences before it  # sentences of the closing paragraph quoted whole as the conclusion
+MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
+MIN_STANDALONE = 7  # a closing line shorter than this (in words) comes with the sentences before it,
+MAX_LEAN = 2  # up to this many
 MAX_TOPICAL_REPLY = 2
 
 
