@@ -201,17 +201,20 @@ def test_recommendations_on_the_topic_the_list_opens_with_are_the_whole_list(bot
 def test_the_conclusion_is_the_closing_passage_read_whole(bot, other_bots):
     """ "How does it end?" quotes the closing paragraph from its first concluding sentence to its
     last word, the sentences between included: "Our schools should choose the second." means
-    nothing without the question it answers. The map's own conclusion sentences are among them."""
+    nothing without the question it answers. The map's own conclusion sentences are among them.
+    (The closing paragraph is the last that argues or recommends: a column may end on a scene.)"""
     for b in (bot, *other_bots.values()):
         a = ask(b, "How does the op-ed end?")
         index = b.index
         doc = next(iter(index.documents))
         rows = index.sentence_rows(doc)
-        last_paragraph = index.sentences[rows[-1]].paragraph
+        conclusion = [rows[i] for i in index.maps[doc].conclusion]
+        closing = index.sentences[conclusion[-1]].paragraph
+        end = max(r for r in rows if index.sentences[r].paragraph == closing)
         shown = [next(r for r in rows if index.sentences[r].start == q.start) for q in a.quotes]
-        assert shown == list(range(shown[0], rows[-1] + 1)), (doc, a.answer)  # one passage, to the end
-        assert all(index.sentences[r].paragraph == last_paragraph for r in shown)
-        assert {rows[i] for i in index.maps[doc].conclusion} <= set(shown)
+        assert shown == list(range(shown[0], end + 1)), (doc, a.answer)  # one passage, to the paragraph's end
+        assert set(conclusion) <= set(shown)
+    assert ask(other_bots["ferry-oped"], "How does the op-ed end?").quotes[-1].text.startswith("And above all it must put")
     ai = ask(other_bots["ai-schools-oped"], "How does the piece wrap up?")
     assert [q.text for q in ai.quotes][-3:] == [
         "A ban chooses the first outcome.",
@@ -311,7 +314,7 @@ def test_a_columns_reader_questions_asked_as_a_reader_would(other_bots):
     question ("columnist" names the op-ed, "hold … responsible" blames)."""
     ferry = other_bots["ferry-oped"]
     want = ask(ferry, "What does the columnist want?")
-    assert want.lead.startswith("The op-ed recommends") and any("independent study" in q.text for q in want.quotes), want.answer
+    assert "recommend" in want.lead and any("independent study" in q.text for q in want.quotes), want.answer
     blame = ask(ferry, "Who does the columnist hold responsible for this mess?")
     assert any(q.text.startswith("The blame lies squarely with the council") for q in blame.quotes), blame.answer
 
@@ -339,7 +342,7 @@ def test_what_the_author_asks_of_readers_is_what_it_asks_of_them_not_of_the_coun
     a = ask(heat, "What does the author want readers to do?")
     assert [q.text.split(",")[0] for q in a.quotes] == ["Call them"], a.answer
     zoning = ask(other_bots["zoning-oped"], "What does she want local people to do?")
-    assert {q.text.split(" ")[0] for q in zoning.quotes} == {"You", "Sign"}, zoning.answer
+    assert {q.text.split(" ")[0] for q in zoning.quotes} == {"You", "Sign", "So"}, zoning.answer  # "So speak for them."
     transit = ask(other_bots["transit-oped"], "What does the author want readers to do?")
     assert transit.answered and transit.lead.startswith("The op-ed"), transit.answer
 
