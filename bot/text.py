@@ -122,15 +122,20 @@ def focus(text: str) -> tuple[str, bool]:
 # to the piece?", "in the writer's telling", "does the author think …"). Every question about an
 # op-ed is about what its author says, so they tell MiniLM nothing about which sentence answers,
 # and on a 10-word question they pull the query vector a long way off the subject.
-_WHO = r"(?:op-?ed|piece|article|author|writer|columnist|column|essay|editorial|commentator)"
+# What a question may call the op-ed or its author.
+OPED_NOUN = r"(?:op-?ed|piece|article|author|writer|columnist|column|essay|editorial|commentator)"
 _ATTRIBUTION = [
-    re.compile(r",?\s*\b(?:according to|in the (?:view|opinion|eyes) of)\s+(?:the|this)\s+" + _WHO + r"(?:['’]s)?", re.I),
+    re.compile(r",?\s*\b(?:according to|in the (?:view|opinion|eyes) of)\s+(?:the|this)\s+" + OPED_NOUN + r"(?:['’]s)?", re.I),
     re.compile(
-        r",?\s*\b(?:in|by) (?:the|this) " + _WHO + r"(?:['’]s?)? (?:telling|view|opinion|account|words|reading|estimation|judge?ment)\b",
+        r",?\s*\b(?:in|by) (?:the|this) "
+        + OPED_NOUN
+        + r"(?:['’]s?)? (?:telling|view|opinion|account|words|reading|estimation|judge?ment)\b",
         re.I,
     ),
-    re.compile(r"\b(?:what|how) does (?:the|this) " + _WHO + r" (?:say|think|argue|write|feel|claim) (?:about|of|regarding|on)\b", re.I),
-    re.compile(r"\b(?:does|do|did|would) (?:the|this) " + _WHO + r" (?:think|believe|feel|consider|say|argue|claim|see)\b", re.I),
+    re.compile(
+        r"\b(?:what|how) does (?:the|this) " + OPED_NOUN + r" (?:say|think|argue|write|feel|claim) (?:about|of|regarding|on)\b", re.I
+    ),
+    re.compile(r"\b(?:does|do|did|would) (?:the|this) " + OPED_NOUN + r" (?:think|believe|feel|consider|say|argue|claim|see)\b", re.I),
 ]
 
 

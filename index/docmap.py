@@ -25,6 +25,8 @@ from index.chunking import Span
 
 MAP_VERSION = "map-v15"
 
+# The verbs of a call to action in the imperative ("Call them, write to them …", "So speak for them.").
+CALLS_TO_ACT = "call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist|speak|stand"
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
     r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )(?<!would )(?<!will )(?<!still )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
@@ -35,7 +37,7 @@ PRESCRIPTIVE = re.compile(
     # the conditions on which a policy could work: "Removal could work only if it is phased …"
     r"(?:works?|succeed|succeeds) only if|(?:could|would|can|will) (?:only )?(?:work|succeed) (?:only )?if|"
     # a call to action, in the imperative, to the reader: "Call them, write to them …"
-    r"^\W*(?:so |and |now |please )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist|speak|stand)(?= (?:them|him|her|your|the|on|for|to|up)\b))\b",
+    r"^\W*(?:so |and |now |please )?(?:" + CALLS_TO_ACT + r")(?= (?:them|him|her|your|the|on|for|to|up)\b))\b",
     re.I,
 )
 # What could also be done, after a recommendation: its continuation.

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bot.text import stem
+from bot.text import OPED_NOUN, stem
+from index.docmap import CALLS_TO_ACT
 
 CUES = {
     "recommendations": re.compile(
@@ -147,15 +148,13 @@ CLEFT = re.compile(r"^\W*(?:and |but |no, )?it (?:was|is|has been),? ([^.;]{2,10
 # reader, "you / we / every … should", "make their voice heard".
 PUBLIC_Q = re.compile(r"\b(readers?|people|public|residents|citizens|voters|locals|taxpayers|ordinary|us|you|we)\b", re.I)
 TO_PUBLIC = re.compile(
-    r"^\W*(?:so |and |now |please |but )?(?:call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist|come|attend|speak|show up|turn up)\b|"
+    r"^\W*(?:so |and |now |please |but )?(?:" + CALLS_TO_ACT + r"|come|attend|show up|turn up)\b|"
     r"(?<!that )\b(?:you|we|readers|residents|citizens|voters|people|everyone|all of us|each of us)(?: \w+)? (?:should|must|need to|ought to)\b|"
     r"\bmake (?:their|your|our) voices? heard\b",
     re.I,
 )
 # Who a question may call the author ("What does *she* think about the plan?", "How does the
 # author of the piece respond …?").
-AUTHOR = re.compile(
-    r"^(?:the |this |our )?(?:author|writer|columnist|op-?ed|piece|article|column|essay|editorial|commentator|she|he|they|it)\b", re.I
-)
+AUTHOR = re.compile(r"^(?:the |this |our )?(?:" + OPED_NOUN + r"|she|he|they|it)\b", re.I)
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
