@@ -217,6 +217,9 @@ def test_the_other_side_is_quoted_from_any_op_ed(other_bots, doc, question, star
         ("water-oped", "Does the author support the proposed Sonai River pipeline?", "same leaking network"),
         ("ai-schools-oped", "What is the author's stance on AI in schools?", "under clear rules"),
         ("transit-oped", "Is the writer for or against congestion pricing?", "wrong order"),
+        # the author says where it stands on the plan in so many words: that, not a sentence that
+        # merely mentions the plan ("The plan changes the rules, and only the rules.")
+        ("zoning-oped", "Is the writer for or against the plan?", "I support the city's Neighbourhood Homes Plan"),
     ],
 )
 def test_where_the_author_stands_is_quoted_from_its_claims(other_bots, doc, question, expected):

@@ -39,7 +39,7 @@ from bot.schema import Quote
 from bot.text import names, stem, terms, topic_terms
 from bot.turn import Draft, Turn
 from bot.wording import lead_for
-from index.docmap import claim_words
+from index.docmap import REPORTED, STATES_POINT, claim_words
 from index.embeddings import MiniLMEmbeddings
 from index.store import LoadedIndex
 
@@ -324,6 +324,14 @@ class OverviewAnswerer:
             - set(theirs)  # the other side's case is not where the author stands
         )
         picks = self._closest(claims, rows, turn.vector, residue, defer=False)[:2]
+        # where the author says in so many words what it holds on the topic ("That is why I
+        # support the city's plan", "The answer is …") answers "is the writer for or against
+        # the plan?" before a claim that merely mentions it
+        words = set(residue)
+        stated = [i for i in claims if STATES_POINT.search(t := sents[rows[i]].text) and not REPORTED.search(t) and words & set(terms(t))]
+        if stated and not set(stated) & set(picks):
+            best = self._closest(stated, rows, turn.vector, residue, defer=False)[0]
+            picks = sorted({best, *picks[:1]})
         if not picks:
             return None
         lead = lead_for("stance", self.index.documents[doc].title, len(self.index.documents) > 1, topical=True)
