@@ -43,6 +43,7 @@ LEADS = {
     "item": "That point, in the op-ed’s words:",
     "more": "The op-ed goes on:",
     "related": "The op-ed makes that point in one sentence; elsewhere, on the same subject, it argues:",
+    "reason-within": "The op-ed gives its reason in the same sentence:",
     "no-more": "The op-ed says no more about that point than this:",
 }
 

@@ -165,6 +165,22 @@ def test_why_a_point_of_a_list_is_what_the_op_ed_says_on_it_elsewhere(bot, other
         assert not any(q.text.startswith(("Others argue", "Some say", "Supporters of")) for q in why.quotes), why.answer
 
 
+def test_why_a_point_that_gives_its_reason_is_that_point(bot, other_bots):
+    """ "Why the first one?" of a point that carries its own reason ("…, thereby closing the long
+    chain of custody through which leaks presently occur") is answered by that sentence, said to
+    hold its reason; a point without one still gets what the op-ed says on it elsewhere."""
+    exams = other_bots["exams-oped"]
+    listed = ask(exams, "What reforms does the author propose?")
+    history = [{"role": "user", "content": "What reforms does the author propose?"}, {"role": "assistant", "content": listed.answer}]
+    why = ask(exams, "Why does the author want the first one?", history)
+    assert why.answer.startswith("The op-ed gives its reason in the same sentence:"), why.answer
+    assert [q.text[:8] for q in why.quotes] == ["Firstly,"] and "chain of custody" in why.quotes[0].text
+    listed = ask(bot, "What does the op-ed recommend?")
+    history = [{"role": "user", "content": "What does the op-ed recommend?"}, {"role": "assistant", "content": listed.answer}]
+    assert [q.text[:6] for q in ask(bot, "Why the third one?", history).quotes] == ["Third,"]  # "in order for communities to …"
+    assert not ask(bot, "Why the second one?", history).answer.startswith("The op-ed gives its reason")
+
+
 def test_a_stance_topic_in_the_readers_words_beside_the_op_eds(bot, other_bots):
     """A word of the reader's own ("Copilot-style") beside the op-ed's words ("banning tools in
     classrooms") is how the question is put: the author's claims on the topic answer it. A topic

@@ -32,6 +32,13 @@ ORDINAL_REF = re.compile(
 )
 MORE = re.compile(r"\b(more|elaborate|expand|explain|details?|go on|continue|what else)\b", re.I)
 WHY = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:why|how come)\b", re.I)
+# A point that carries its own reason: "…, thereby closing the long chain of custody through
+# which leaks presently occur", "…, because a fishing town without young fishermen is …".
+REASON_CLAUSE = re.compile(
+    r"\b(?:because|since(?!\s+\d)|so that|so as to|in order (?:to|for)|thereby|lest|for fear that|"
+    r"to (?:ensure|prevent|stop|avoid|protect|guarantee|make sure))\b",
+    re.I,
+)
 POINTER = re.compile(rf"\b(that|this|it|those|these)\s*(?:{ITEM_WORDS})?\b", re.I)
 
 
@@ -154,6 +161,10 @@ class ConversationAnswerer:
             more = self._continuation(picked[0], exclude=set(shown))
             if more:
                 picked, kind = picked + more, "more"
+            elif WHY.match(turn.text) and REASON_CLAUSE.search(self.index.documents[picked[0][0]].text[picked[0][1] : picked[0][2]]):
+                # "Why the first one?" of a point that gives its reason as it makes it: that
+                # sentence is the answer, though the reader has just read it
+                kind = "reason-within"
             elif related := self._related(picked[0], exclude=set(shown)):
                 # The op-ed makes the point in one sentence: what it says on the same subject
                 # elsewhere is more, the point itself the reader has just read.
