@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     llm_none_bar: float = Field(
         0.1, ge=0.0, le=1.0, description="the model's picks count only while its first-token probability of NONE is below this"
     )
+    llm_add_bar: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="union: the bar for picks that join an answer the extractive answerer gave (the NONE bar guards refusals)",
+    )
 
     @field_validator("allowed_origins")
     @classmethod

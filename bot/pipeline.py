@@ -74,6 +74,10 @@ def answer(turn: Turn, parts: Parts) -> Turn:
         if draft is not None:
             turn.draft, turn.answerer = draft, answerer.name
             break
+    backend = parts.answerers[-1]
+    if turn.topical and turn.answerer == "overview" and turn.draft and turn.draft.answered and hasattr(backend, "refine"):
+        # the map's answer on a topic the question names; a model backend may add what it picks
+        turn.draft = backend.refine(turn, turn.draft)
     turn.timings["answer"] = (time.perf_counter() - t) * 1000
     return turn
 

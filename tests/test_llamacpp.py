@@ -91,6 +91,46 @@ def test_a_model_failure_keeps_the_extractive_answer(smol_bot, monkeypatch):
     assert a.answered and "Afghan Taliban" in a.quotes[0].text and expected is selector.extractive
 
 
+def test_a_topical_overview_answer_gains_only_picks_of_the_kind_asked(other_bots, embedder, tmp_path, monkeypatch):
+    """``union`` adds the model's picks to the map's answer on a topic the question names: a
+    recommendation to "what does it recommend about X?", the author's own claim (never the
+    other side's case) to "does the author support X?"; ``rescue`` leaves the map's answer
+    alone. The picks are set here: what is tested is what is done with them (the Qwen model's
+    own picks are measured by the eval, README "Local model")."""
+    water = other_bots["water-oped"]
+    settings = load_settings(data_dir=water.settings.data_dir, backend="llamacpp", llm_gguf=_smol(), cache_dir=tmp_path)
+    bot = Bot(settings, embedder=embedder, store=water.store)
+    bot.load()
+    selector = bot._parts.answerers[-1]
+    index, doc = bot.index, "water-oped"
+    rows, dmap = index.sentence_rows(doc), index.maps[doc]
+    theirs = selector.extractive.arguments.of(doc)[0]
+    assert theirs, "the water op-ed states the other side's case"
+    recommendation, other_side = rows[dmap.recommendations[0]], rows[theirs[0]]
+    own = next(rows[i] for i in range(len(rows)) if i not in dmap.recommendations and i not in theirs and i > 0)
+    text = lambda r: index.sentences[r].text  # noqa: E731
+    monkeypatch.setattr(selector, "pick", lambda _doc, _q: ([recommendation, own, other_side], 0.0))
+    monkeypatch.setattr(selector, "_recheck", lambda picked, _turn: picked)
+
+    for question in ("What does the author propose on water prices?", "Does the author support the proposed Sonai River pipeline?"):
+        assert not {text(recommendation), text(own)} & {q.text for q in ask(water, question).quotes}  # the map's answer lacks them
+    proposal = ask(bot, "What does the author propose on water prices?")
+    assert proposal.answer.startswith("On that, the op-ed recommends:"), proposal.answer
+    shown = [q.text for q in proposal.quotes]
+    assert text(recommendation) in shown and text(own) not in shown and text(other_side) not in shown, proposal.answer
+    stance = ask(bot, "Does the author support the proposed Sonai River pipeline?")
+    assert stance.answer.startswith("On that, the op-ed argues:"), stance.answer
+    shown = [q.text for q in stance.quotes]
+    assert text(own) in shown and text(other_side) not in shown, stance.answer
+    for quote in [*proposal.quotes, *stance.quotes]:
+        assert is_verbatim(quote, index.documents)
+
+    monkeypatch.setattr(selector, "mode", "rescue")
+    bot._cache.clear()
+    rescue = ask(bot, "Does the author support the proposed Sonai River pipeline?")
+    assert rescue.answered and text(own) not in [q.text for q in rescue.quotes]
+
+
 def test_a_missing_model_file_names_the_setting(session_data_dir, tmp_path):
     settings = load_settings(data_dir=session_data_dir, backend="llamacpp", llm_gguf=tmp_path / "nope.gguf")
     with pytest.raises(ConfigError, match="OPEDBOT_LLM_GGUF"):

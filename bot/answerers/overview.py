@@ -139,6 +139,7 @@ class OverviewAnswerer:
         if kind == "recommendations":
             residue = [w for w in residue if w not in ITEM_NOUNS]
         rows = self.index.sentence_rows(doc)
+        turn.topical = (kind, residue) if residue else None
         lead = lead_for(kind, self.index.documents[doc].title, len(self.index.documents) > 1, topical=bool(residue))
         ordinal = ORDINAL_REF.search(turn.text)
         if kind == "recommendations" and ordinal and (items := self._listed(dmap, rows)):

@@ -85,6 +85,7 @@ class SentenceSelector:
         self.settings = settings
         self.mode = settings.llm_mode
         self.none_bar = settings.llm_none_bar
+        self.add_bar = settings.llm_add_bar
         self.extractive = ExtractiveAnswerer(index, embedder)
 
     def pick(self, doc: str, question: str) -> tuple[list[int], float | None]:
@@ -99,31 +100,76 @@ class SentenceSelector:
         ev = draft.evidence
         if not draft.answered and isinstance(ev, Evidence) and (ev.ruled_out or off_topic(ev, self.extractive.model)):
             return draft  # about nothing in the op-ed, or ruled out: no sentence of the model's choosing answers it
-        doc = turn.hits[0].chunk.doc if turn.hits else next(iter(self.index.documents))
-        try:
-            picked, p_none = self.pick(doc, turn.text or turn.question)
-        except ModelFailure as exc:
-            log.warning("%s: %s; keeping the extractive answer", self.name, exc)
-            draft.note = f"{exc}; this is the extractive answer"
-            return draft
-        except Exception as exc:  # a model failure never costs the answer we already have
-            log.exception("%s failed; keeping the extractive answer", self.name)
-            draft.note = f"the model failed ({type(exc).__name__}); this is the extractive answer"
-            return draft
-        picked = self._recheck(picked, turn)
-        if not picked or (p_none is not None and p_none >= self.none_bar):
+        picked = self._picks(turn, draft)
+        if picked is None:
             return draft
         picked = self.extractive.with_replies(picked)  # the other side's case never stands alone
         have = {(q.doc, q.start) for q in draft.quotes}
         sents = self.index.sentences
         extra = [(sents[r].doc, sents[r].start, sents[r].end) for r in picked if (sents[r].doc, sents[r].start) not in have]
-        spans = sorted({*((q.doc, q.start, q.end) for q in draft.quotes), *extra}, key=lambda x: (x[0], x[1]))[:MAX_QUOTES]
+        # the extractive answer's quotes first, the model's picks up to the limit, in document order
+        kept = [(q.doc, q.start, q.end) for q in draft.quotes]
+        spans = sorted({*kept, *extra[: max(0, MAX_QUOTES - len(kept))]}, key=lambda x: (x[0], x[1]))
         quotes = quotes_at(self.index.documents, spans)
         starts = {(d, a) for d, a, _ in spans}
         rows = [r for d in {d for d, _, _ in spans} for r in self.index.sentence_rows(d) if (d, sents[r].start) in starts]
         kind = "other-side" if self.extractive.quotes_other_side(rows) else "passage"
         lead = lead_for(kind) if len(self.index.documents) == 1 else ""
         return Draft(answered=True, quotes=quotes, lead=lead, evidence=draft.evidence)
+
+    def _picks(self, turn: Turn, draft: Draft) -> list[int] | None:
+        """The model's picks for this turn, re-checked against their neighbours; None when it
+        picks nothing, is not sure enough, or fails (the draft then carries a note saying so).
+        A pick that would answer a question the extractive answerer refuses must clear the NONE
+        bar; one that joins an answer already given decides no refusal, and clears a looser one
+        (README "Local model")."""
+        doc = turn.hits[0].chunk.doc if turn.hits else next(iter(self.index.documents))
+        try:
+            picked, p_none = self.pick(doc, turn.text or turn.question)
+        except ModelFailure as exc:
+            log.warning("%s: %s; keeping the extractive answer", self.name, exc)
+            draft.note = f"{exc}; this is the extractive answer"
+            return None
+        except Exception as exc:  # a model failure never costs the answer we already have
+            log.exception("%s failed; keeping the extractive answer", self.name)
+            draft.note = f"the model failed ({type(exc).__name__}); this is the extractive answer"
+            return None
+        picked = self._recheck(picked, turn)
+        bar = self.add_bar if draft.answered else self.none_bar
+        if not picked or (p_none is not None and p_none >= bar):
+            return None
+        return picked
+
+    def refine(self, turn: Turn, draft: Draft) -> Draft:
+        """``union``: add the model's picks to the map's answer on a topic ("Where does the author
+        stand on X?", "What does the writer propose for Y?") where they are of the kind asked
+        for: the author's own claims for a stance, the op-ed's recommendations for a proposal.
+        Other kinds (evidence, objections) and ``rescue`` keep the map's answer as it is."""
+        assert turn.topical is not None
+        kind = turn.topical[0]
+        if self.mode != "union" or kind not in ("stance", "recommendations"):
+            return draft
+        picked = self._picks(turn, draft)
+        if not picked:
+            return draft
+        sents = self.index.sentences
+        doc = sents[picked[0]].doc
+        dmap = self.index.maps.get(doc)
+        first = self.index.sentence_rows(doc)[0]
+        theirs = set(self.extractive.arguments.of(doc)[0])
+        if kind == "recommendations":
+            fits = [r for r in picked if dmap is not None and r - first in dmap.recommendations]
+        else:
+            fits = [r for r in picked if r - first not in theirs]
+        have = {(q.doc, q.start) for q in draft.quotes}
+        extra = [(sents[r].doc, sents[r].start, sents[r].end) for r in fits if sents[r].doc == doc and (doc, sents[r].start) not in have]
+        if not extra:
+            return draft
+        kept = [(q.doc, q.start, q.end) for q in draft.quotes]
+        spans = sorted({*kept, *extra[: max(0, MAX_QUOTES - len(kept))]}, key=lambda x: (x[0], x[1]))
+        return Draft(
+            answered=True, quotes=quotes_at(self.index.documents, spans), lead=draft.lead, evidence=draft.evidence, note=draft.note
+        )
 
     def _recheck(self, rows: list[int], turn: Turn) -> list[int]:
         """Each pick, or its neighbour in the same paragraph when that one is closer in meaning
