@@ -64,8 +64,9 @@ class Turn:
     # answer
     draft: Draft | None = None
     answerer: str = ""
-    # what an overview question asks for when it names a topic ("What does the writer propose
-    # for the old FATA areas?": ("recommendations", ["fata", …])): a model backend may add to it
+    # set when the map answers a stance or recommendations question that names a topic ("What
+    # does the writer propose for the old FATA areas?": ("recommendations", ["fata", …])): a
+    # model backend may add its picks of that kind (``refine``)
     topical: tuple[str, list[str]] | None = None
     timings: dict[str, float] = field(default_factory=dict)
 

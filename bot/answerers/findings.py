@@ -19,6 +19,8 @@ from collections.abc import Callable
 import numpy as np
 
 from bot.answerers.shapes import ACTOR, CLEFT, FAULT, RESPONSIBLE
+from bot.text import terms
+from index.docmap import REPORTED, STATES_POINT
 from index.store import LoadedIndex
 
 MAX_HELD = 3  # sentences that say who is responsible, quoted for "who does the author blame?"
@@ -31,6 +33,13 @@ def faults(text: str) -> bool:
     with an actor in it."""
     cleft = CLEFT.match(text)
     return bool(ACTOR.search(text) and FAULT.search(text)) or bool(cleft and ACTOR.search(cleft.group(1)))
+
+
+def states_position(text: str, topic: set[str]) -> bool:
+    """Whether the author says in so many words where it stands ("That is why I support the
+    city's Neighbourhood Homes Plan", "The answer is …"; the map's ``STATES_POINT``, not
+    reported of others) on a topic, by one of its words."""
+    return bool(STATES_POINT.search(text)) and not REPORTED.search(text) and bool(topic & set(terms(text)))
 
 
 def held_responsible(index: LoadedIndex, rows: range, theirs: set[int], recommended: set[int], vector: np.ndarray) -> list[int]:

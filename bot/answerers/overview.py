@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
-from bot.answerers.findings import diagnosis, evidence, held_responsible
+from bot.answerers.findings import diagnosis, evidence, held_responsible, states_position
 from bot.answerers.shapes import (
     AUTHOR,
     BLAME_Q,
@@ -39,15 +39,14 @@ from bot.schema import Quote
 from bot.text import names, stem, terms, topic_terms
 from bot.turn import Draft, Turn
 from bot.wording import lead_for
-from index.docmap import REPORTED, STATES_POINT, claim_words
+from index.docmap import claim_words
 from index.embeddings import MiniLMEmbeddings
 from index.store import LoadedIndex
 
 MAX_RECOMMENDATIONS = 10
 MAX_OBJECTIONS = 4
 MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
-MIN_STANDALONE = 7  # a closing line shorter than this (in words) comes with the sentences before it,
-MAX_LEAN = 2  # up to this many
+MIN_STANDALONE, MAX_LEAN = 7, 2  # a closing line under 7 words comes with up to 2 sentences before it
 MAX_TOPICAL_REPLY = 2
 
 
@@ -139,7 +138,6 @@ class OverviewAnswerer:
         if kind == "recommendations":
             residue = [w for w in residue if w not in ITEM_NOUNS]
         rows = self.index.sentence_rows(doc)
-        turn.topical = (kind, residue) if residue else None
         lead = lead_for(kind, self.index.documents[doc].title, len(self.index.documents) > 1, topical=bool(residue))
         ordinal = ORDINAL_REF.search(turn.text)
         if kind == "recommendations" and ordinal and (items := self._listed(dmap, rows)):
@@ -147,6 +145,7 @@ class OverviewAnswerer:
             if k is not None:
                 return Draft(answered=True, quotes=quotes_at(self.index.documents, [(doc, *items[k - 1])]), lead=lead_for("item"))
         if kind == "recommendations":
+            turn.topical = (kind, residue) if residue else None  # a model backend may add to it
             return self._recommendations(turn, doc, dmap, rows, residue, lead)
         if kind == "rebuttal":
             return self._rebuttal(turn, doc, rows, lead)
@@ -182,6 +181,7 @@ class OverviewAnswerer:
             # someone else's position, or a topic the op-ed never names: for retrieval
             if not self._names_topic(doc, residue):
                 return None
+            turn.topical = (kind, residue)
             return self._stance(turn, doc, dmap, rows, [w for w in residue if w in self._vocab[doc]])
         if residue:
             return None  # "what does it argue about X?": a passage question, for retrieval
@@ -298,11 +298,9 @@ class OverviewAnswerer:
             shown = set(shown_sentences(self.index, last))
             if not shown & {rows[i] for i in other}:
                 return None  # "that" is something else: retrieval
-        doc_sents = [sents[r] for r in rows]
-        theirs = set(other)
+        doc_sents, theirs = [sents[r] for r in rows], set(other)
         # the reply as it opens: "how does she answer the critics?" asks about all their points
-        reply = [j for i in other[:MAX_OBJECTIONS] for j in reply_to(i, doc_sents, theirs)]
-        reply = sorted(dict.fromkeys(reply))[:MAX_REPLY]
+        reply = sorted(dict.fromkeys(j for i in other[:MAX_OBJECTIONS] for j in reply_to(i, doc_sents, theirs)))[:MAX_REPLY]
         if not reply:
             return None
         return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in reply]), lead=lead)
@@ -325,14 +323,9 @@ class OverviewAnswerer:
             - set(theirs)  # the other side's case is not where the author stands
         )
         picks = self._closest(claims, rows, turn.vector, residue, defer=False)[:2]
-        # where the author says in so many words what it holds on the topic ("That is why I
-        # support the city's plan", "The answer is …") answers "is the writer for or against
-        # the plan?" before a claim that merely mentions it
-        words = set(residue)
-        stated = [i for i in claims if STATES_POINT.search(t := sents[rows[i]].text) and not REPORTED.search(t) and words & set(terms(t))]
-        if stated and not set(stated) & set(picks):
-            best = self._closest(stated, rows, turn.vector, residue, defer=False)[0]
-            picks = sorted({best, *picks[:1]})
+        # "is the writer for or against the plan?": where it says so, before a claim that merely mentions it
+        if (stated := [i for i in claims if states_position(sents[rows[i]].text, set(residue))]) and not set(stated) & set(picks):
+            picks = sorted({self._closest(stated, rows, turn.vector, residue, defer=False)[0], *picks[:1]})
         if not picks:
             return None
         lead = lead_for("stance", self.index.documents[doc].title, len(self.index.documents) > 1, topical=True)
