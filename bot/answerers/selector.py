@@ -103,13 +103,8 @@ class SentenceSelector:
         picked = self._picks(turn, draft)
         if picked is None:
             return draft
-        picked = self.extractive.with_replies(picked)  # the other side's case never stands alone
-        have = {(q.doc, q.start) for q in draft.quotes}
+        spans = self._joined(draft, self.extractive.with_replies(picked))  # the other side's case never stands alone
         sents = self.index.sentences
-        extra = [(sents[r].doc, sents[r].start, sents[r].end) for r in picked if (sents[r].doc, sents[r].start) not in have]
-        # the extractive answer's quotes first, the model's picks up to the limit, in document order
-        kept = [(q.doc, q.start, q.end) for q in draft.quotes]
-        spans = sorted({*kept, *extra[: max(0, MAX_QUOTES - len(kept))]}, key=lambda x: (x[0], x[1]))
         quotes = quotes_at(self.index.documents, spans)
         starts = {(d, a) for d, a, _ in spans}
         rows = [r for d in {d for d, _, _ in spans} for r in self.index.sentence_rows(d) if (d, sents[r].start) in starts]
@@ -161,15 +156,21 @@ class SentenceSelector:
             fits = [r for r in picked if dmap is not None and r - first in dmap.recommendations]
         else:
             fits = [r for r in picked if r - first not in theirs]
-        have = {(q.doc, q.start) for q in draft.quotes}
-        extra = [(sents[r].doc, sents[r].start, sents[r].end) for r in fits if sents[r].doc == doc and (doc, sents[r].start) not in have]
-        if not extra:
+        spans = self._joined(draft, fits)
+        if len(spans) == len(draft.quotes):
             return draft
-        kept = [(q.doc, q.start, q.end) for q in draft.quotes]
-        spans = sorted({*kept, *extra[: max(0, MAX_QUOTES - len(kept))]}, key=lambda x: (x[0], x[1]))
         return Draft(
             answered=True, quotes=quotes_at(self.index.documents, spans), lead=draft.lead, evidence=draft.evidence, note=draft.note
         )
+
+    def _joined(self, draft: Draft, rows: list[int]) -> list[tuple[str, int, int]]:
+        """The draft's quotes and the picked sentences it lacks, as spans in document order: its
+        own quotes first, the picks up to ``MAX_QUOTES`` in all."""
+        sents = self.index.sentences
+        kept = [(q.doc, q.start, q.end) for q in draft.quotes]
+        have = {(d, a) for d, a, _ in kept}
+        extra = [(sents[r].doc, sents[r].start, sents[r].end) for r in rows if (sents[r].doc, sents[r].start) not in have]
+        return sorted({*kept, *extra[: max(0, MAX_QUOTES - len(kept))]}, key=lambda x: (x[0], x[1]))
 
     def _recheck(self, rows: list[int], turn: Turn) -> list[int]:
         """Each pick, or its neighbour in the same paragraph when that one is closer in meaning
