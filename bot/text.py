@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     its itself just me more most my myself no nor not now of off on once only or other our ours
     ourselves out over own same she should so some such than that the their theirs them themselves
     then there these they this those through to too under until up very was we were what when
-    where which while who whom why will with would you your yours yourself yourselves
+    where which while who whom whose why will with would you your yours yourself yourselves
     s t don doesn didn isn aren wasn weren won may might must shall let us
     tell say says said according op ed oped article author writer piece text argue argues argued
     columnist column essay editorial commentator
@@ -30,7 +30,8 @@ STOPWORDS = frozenset(
 )
 
 # Words that give a question its shape rather than its subject ("what steps does it recommend",
-# "what happened", "what are the consequences"). They are kept out of the vocabulary-coverage
+# "what happened", "what are the consequences", "how long", "where is it located", "who ends up
+# paying"). They are kept out of the vocabulary-coverage
 # signal, where an unknown word means "the op-ed never talks about this", but stay in BM25.
 FRAME_WORDS = frozenset(
     """happen happened happens happening take takes taken took done do make makes made go going
@@ -44,7 +45,7 @@ FRAME_WORDS = frozenset(
     examples identify identifies identified highlight highlights highlighted note notes noted
     discuss discusses discussed outline outlines outlined cite cites cited address addresses
     addressed acknowledge acknowledges acknowledged believe believes warn warns warned blame
-    blames blamed blaming""".split()
+    blames blamed blaming long located end ends""".split()
 )
 
 # Words that only point at the document itself or frame a request about it ("give me the gist of
@@ -59,10 +60,33 @@ DOC_WORDS = frozenset(
 
 _stemmer = snowballstemmer.stemmer("english")
 
+# British and American spellings of one word: a reader types one, an op-ed uses the other
+# ("organisation"/"organization", "centre"/"center", "labour"/"labor", "dialogue"/"dialog",
+# "defence"/"defense", "analyse"/"analyze"). Both sides are written the American way before
+# stemming, so the rules only need to be consistent, not to know every word: "promise" becoming
+# "promize" on both sides changes nothing.
+_SPELLINGS = [
+    (re.compile(r"^([a-z]{3,}[^aeiouy])is(e|es|ed|ing|ation|ations|er|ers)$"), r"\1iz\2"),  # organise
+    (re.compile(r"^([a-z]{2,})ys(e|es|ed|ing)$"), r"\1yz\2"),  # analyse, paralyse
+    (re.compile(r"^([a-z]{3,})our(s|ed|ing|ite|ites|able|ably|hood|hoods|er|ers|ful|less)?$"), r"\1or\2"),  # labour
+    (re.compile(r"^([a-z]{2,}[bgt])re(s?)$"), r"\1er\2"),  # centre, fibre, meagre
+    (re.compile(r"^([a-z]{2,}[bgt])red$"), r"\1ered"),  # centred
+    (re.compile(r"^([a-z]{4,})ogues?$"), r"\1og"),  # dialogue, catalogue
+    (re.compile(r"^(def|off|lic|pret)ence(s?)$"), r"\1ense\2"),  # defence, licence
+    (re.compile(r"^programme(s?)$"), r"program\1"),
+]
+
+
+def american(word: str) -> str:
+    """A lower-cased word in its American spelling, by the regular British/American differences."""
+    for pattern, repl in _SPELLINGS:
+        word = pattern.sub(repl, word)
+    return word
+
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    return _stemmer.stemWord(american(word))
 
 
 def words(text: str) -> list[str]:

@@ -97,3 +97,47 @@ def test_pointing_words_name_no_topic(question, topic):
     from bot.text import topic_terms
 
     assert topic_terms(question) == topic
+
+
+@pytest.mark.parametrize(
+    "british, american",
+    [
+        ("organisation", "organization"),
+        ("marginalisation", "marginalization"),
+        ("politicising", "politicizing"),
+        ("centre", "center"),
+        ("centres", "centers"),
+        ("labour", "labor"),
+        ("neighbourhood", "neighborhood"),
+        ("dialogue", "dialog"),
+        ("defence", "defense"),
+        ("analyse", "analyze"),
+        ("programme", "program"),
+    ],
+)
+def test_british_and_american_spellings_stem_alike(british, american):
+    """A reader types one spelling, the op-ed uses the other: the word is the same term, so it
+    is neither an unknown word nor a missed keyword."""
+    from bot.text import stem
+
+    assert stem(british) == stem(american)
+
+
+@pytest.mark.parametrize("a, b", [("hour", "hor"), ("four", "for"), ("rise", "rize"), ("genre", "gener"), ("tired", "tireed")])
+def test_spelling_rules_leave_other_words_apart(a, b):
+    """The rules need a stem long enough to be a British ending: "hour" is not "hor", "four" is
+    not the stopword "for"."""
+    from bot.text import american
+
+    assert american(a) == a and american(a) != b
+
+
+def test_question_words_are_no_topic_the_op_ed_must_use():
+    """ "Whose", "how long", "where … located", "ends up" shape a question; an op-ed that never
+    writes them still answers it."""
+    from bot.text import topic_terms
+
+    assert topic_terms("Whose narratives are undermining consensus?") == {"narrat", "undermin", "consensus"}
+    assert topic_terms("How long was the clinic shut?") == {"clinic", "shut"}
+    assert topic_terms("Where would the hub sites be located?") == {"hub", "site"}
+    assert topic_terms("Who ends up paying the most for water?") == {"pay", "water"}
