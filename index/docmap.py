@@ -23,7 +23,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v15"
+MAP_VERSION = "map-v16"
 
 # The verbs of a call to action in the imperative ("Call them, write to them …", "So speak for them.").
 CALLS_TO_ACT = "call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist|speak|stand"
@@ -67,6 +67,15 @@ STATES_POINT = re.compile(
 )
 REPORTED = re.compile(
     r"\b(?:some|many|others|critics|opponents|supporters|defenders|proponents|they)\b(?:\s+\w+){0,3}\s+(?:say|argue|claim|insist|believe|contend|suggest)s?\b",
+    re.I,
+)
+# The sentence that announces the parts of the argument ("The frequent emphasis on negotiations
+# and the politicization of counterterrorism are two areas where …", "The answer lies in three
+# mutually reinforcing factors"): it says what the paragraphs after it argue. Not one that counts
+# back ("Beyond those three steps", "Those are three things …").
+SIGNPOST = re.compile(
+    r"(?<!these )(?<!those )(?<!the )\b(?:two|three|four|five|six|several|a few|a number of) (?:[\w-]+ ){0,2}"
+    r"(?:areas|factors|reasons|causes|problems|failures|flaws|mistakes|lessons|fronts|questions|issues|ways|reforms|steps|measures|changes)\b",
     re.I,
 )
 POINT_WITHIN = 0.6  # of the op-ed, from its start
@@ -206,7 +215,7 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     points = [
         i
         for i, s in enumerate(sentences)
-        if i < POINT_WITHIN * n and not asks[i] and STATES_POINT.search(s.text) and not REPORTED.search(s.text)
+        if i < POINT_WITHIN * n and not asks[i] and (STATES_POINT.search(s.text) or SIGNPOST.search(s.text)) and not REPORTED.search(s.text)
     ]
     thesis = sorted({*thesis, *points[:MAX_POINTS]})
 

@@ -56,6 +56,25 @@ def test_a_point_stated_as_such_after_the_story_is_part_of_the_thesis(embedder):
     assert not any(sents[i].text.startswith("Some argue that the answer is") for i in dmap.thesis)
 
 
+def test_a_sentence_that_announces_the_parts_of_the_argument_is_part_of_the_thesis(embedder):
+    """ "… lies in three factors": the sentence that says what the paragraphs after it argue
+    is part of the thesis; one that counts back ("Beyond those three steps …") is not."""
+    text = (
+        "The river flooded the old town again this spring, the third time in five years.\n\n"
+        "Residents are tired of being told the next flood is a freak of nature.\n\n"
+        "The damage comes down to two failures that the council could have prevented. "
+        "The first is a levee left unrepaired since 2009. The second is a drainage plan that was never funded.\n\n"
+        "Those two failures cost the town dearly, and the insurers have noticed.\n\n"
+        "The council should repair the levee before the autumn rains and fund the drainage plan in its next budget."
+    )
+    sents, dmap = _map(embedder, make_document("floods", text))
+    thesis = [sents[i].text for i in dmap.thesis]
+    assert "The damage comes down to two failures that the council could have prevented." in thesis, thesis
+    assert not any(t.startswith("Those two failures") for t in thesis), thesis
+    sents, dmap = _map(embedder, load_document(OTHER / "exams-oped.txt"))
+    assert "The answer, in our assessment, lies in three mutually reinforcing factors." in [sents[i].text for i in dmap.thesis]
+
+
 def test_the_closing_s_first_strong_claim_is_part_of_the_conclusion(embedder):
     sents, dmap = _map(embedder, load_document(OTHER / "water-oped.txt"))
     conclusion = [sents[i].text for i in dmap.conclusion]

@@ -275,6 +275,10 @@ def test_why_is_answered_from_the_reasons_in_the_body(other_bots):
     buses = ask(other_bots["transit-oped"], "What's wrong with Marston's buses right now?")
     text = " ".join(q.text for q in buses.quotes)
     assert "Only three routes come every 15 minutes" in text and "Ridership has fallen" in text, buses.answer
+    # a thesis sentence that announces the reasons ("lies in three … factors") is followed by them
+    exams = ask(other_bots["exams-oped"], "Why does the author think the problem persists?")
+    text = " ".join(q.text for q in exams.quotes)
+    assert "three mutually reinforcing factors" in text and "The first is chronic underfunding" in text, exams.answer
 
 
 def test_where_the_author_stands_after_another_question_is_asked_as_itself(bot):

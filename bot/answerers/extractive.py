@@ -43,7 +43,7 @@ from bot.text import FRAME_WORDS, STOPWORDS, names, stem, terms, topic_terms, wo
 from bot.turn import Draft, Turn
 from bot.wording import lead_for, refusal
 from index.chunking import Span
-from index.docmap import ORDINAL
+from index.docmap import ORDINAL, SIGNPOST
 from index.embeddings import MiniLMEmbeddings, TokenVectors
 from index.store import LoadedIndex
 
@@ -334,8 +334,17 @@ class ExtractiveAnswerer:
             # The op-ed's thesis or conclusion restates what a "why" question asks about ("Why
             # are nurses leaving?": "The Uplands … have a staffing problem") and a recommendation
             # is no reason: the reasons (or the problems asked after) follow a sentence of the
-            # body, when one is among the closest.
-            anchor = next((s.row for s in ranked[: r.why_anchors] if not self._overall({s.row}, recommendations=True)), chosen[0])
+            # body, when one is among the closest. A sentence that announces the parts of the
+            # argument ("The answer lies in three mutually reinforcing factors") is followed by
+            # them, thesis or not.
+            anchor = next(
+                (
+                    s.row
+                    for s in ranked[: r.why_anchors]
+                    if SIGNPOST.search(s.span.text) or not self._overall({s.row}, recommendations=True)
+                ),
+                chosen[0],
+            )
             chosen = [anchor, *(x for x in chosen if x != anchor)]
             chosen += self._reasons(anchor)
         # a fragment leans on the sentence before it ("Engineers always say that.", "Prices rise."):
