@@ -34,6 +34,7 @@ LEADS = {
     "blame": "In its own words, where the op-ed puts the responsibility, and its main argument:",
     "blame-topic": "In its own words, where the op-ed puts the responsibility:",
     "problems": "In its own words, what the op-ed finds wrong:",
+    "problems-topical": "On that, what the op-ed finds wrong:",
     "evidence": "In its own words, the evidence the op-ed offers:",
     "evidence-topical": "On that, the op-ed offers this evidence:",
     "recommendations": "The op-ed recommends:",

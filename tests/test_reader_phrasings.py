@@ -94,6 +94,20 @@ def test_the_problems_an_op_ed_identifies_are_its_diagnosis_paragraph_by_paragra
     assert not kp.answer.startswith("In its own words, what the op-ed finds wrong"), kp.answer
 
 
+def test_the_problems_with_something_named_are_the_diagnosis_closest_to_it(other_bots):
+    """ "What problems does the author see with replacing the boat with planes?": one sentence
+    from each of the paragraphs closest to what is named, not one passage; an early call to
+    reverse the decision ("It should be reversed …") does not end the diagnosis. A passage
+    question with the word in it ("Have ER trips for minor problems gone up?") stays one."""
+    ferry = ask(other_bots["ferry-oped"], "What problems does the author see with replacing the boat with planes?")
+    assert ferry.lead == "On that, what the op-ed finds wrong:", ferry.answer
+    assert len({q.paragraph for q in ferry.quotes}) == len(ferry.quotes) >= 3, ferry.answer
+    assert any("a plane cannot carry" in q.text for q in ferry.quotes), ferry.answer
+    assert not any(q.text.startswith("It should be reversed") for q in ferry.quotes)
+    er = ask(other_bots["health-oped"], "Have hospital ER trips for minor problems gone up?")
+    assert "finds wrong" not in er.lead
+
+
 def test_objections_and_how_the_author_responds_are_asked_together(other_bots):
     """ "What objections does the author address, and how does she respond to them?" wants both:
     the other side's case with the author's reply, not the reply alone; objections "to the

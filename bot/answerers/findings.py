@@ -14,6 +14,7 @@ nearest the topic. The cues are English.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
@@ -55,18 +56,43 @@ def held_responsible(index: LoadedIndex, rows: range, theirs: set[int], recommen
     return sorted(found[:MAX_HELD])
 
 
-def diagnosis(index: LoadedIndex, rows: range, theirs: set[int], recommendations: list[int], vector: np.ndarray) -> list[int]:
-    """What the op-ed finds wrong: the paragraphs before it turns to its recommendations, each
+def closeness(index: LoadedIndex, rows: range, vector: np.ndarray, topic: list[str]) -> Callable[[int], float]:
+    """A sentence's closeness to a topic a question names: by meaning, plus a share of the
+    topic's words."""
+    words, sents, vecs = set(topic), index.sentences, index.sentence_vectors
+    return lambda i: float(vecs[rows[i]] @ vector) + 0.5 * len(words & set(terms(sents[rows[i]].text))) / len(words)
+
+
+def diagnosis(
+    index: LoadedIndex,
+    rows: range,
+    theirs: set[int],
+    recommendations: list[int],
+    vector: np.ndarray,
+    topic: Callable[[int], float] | None = None,
+) -> list[int]:
+    """What the op-ed finds wrong: the paragraphs that neither recommend nor close it, each
     by its most representative sentence (the closest to the paragraph as a whole): the
-    opening's and those closest to the question, ``MAX_PROBLEMS`` in all."""
+    opening's and those closest to the question, ``MAX_PROBLEMS`` in all. With ``topic`` (a
+    sentence's closeness to what the problems are asked about: "What problems does the author
+    see with replacing the boat with planes?"), each paragraph by its sentence closest to the
+    topic, and the paragraphs whose sentence is closest."""
     sents, vecs = index.sentences, index.sentence_vectors
-    # where the recommendations begin, or the closing paragraph when it makes none
-    end = sents[rows[min(recommendations)]].paragraph if recommendations else sents[rows[-1]].paragraph
+    # a paragraph that mostly recommends, and the closing one, diagnose nothing: wherever the
+    # recommendations begin (a call to reverse a decision may come in the opening)
+    sizes = Counter(sents[r].paragraph for r in rows)
+    recommending = Counter(sents[rows[i]].paragraph for i in recommendations)
+    end = sents[rows[-1]].paragraph
     by_par: dict[int, list[int]] = {}
     for i, r in enumerate(rows):
         s = sents[r]
+        if i in recommendations or 2 * recommending[s.paragraph] >= sizes[s.paragraph]:
+            continue
         if s.paragraph < end and i not in theirs and not s.text.rstrip().endswith("?") and len(s.text.split()) >= MIN_PROBLEM_WORDS:
             by_par.setdefault(s.paragraph, []).append(i)
+    if topic is not None:
+        best = [max(members, key=topic) for members in by_par.values()]
+        return sorted(sorted(best, key=topic, reverse=True)[:MAX_PROBLEMS])
     picks = []
     for members in by_par.values():
         centre = vecs[[rows[i] for i in members]].mean(axis=0)

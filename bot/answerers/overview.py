@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
-from bot.answerers.findings import diagnosis, evidence, held_responsible, states_position
+from bot.answerers.findings import closeness, diagnosis, evidence, held_responsible, states_position
 from bot.answerers.shapes import (
     AUTHOR,
     BLAME_Q,
@@ -26,6 +26,7 @@ from bot.answerers.shapes import (
     ITEM_NOUNS,
     OBJECTION_NOUNS,
     PHRASINGS,
+    PROBLEMS_OF,
     PUBLIC_Q,
     TO_PUBLIC,
     WEAK_CUES,
@@ -183,7 +184,7 @@ class OverviewAnswerer:
                 return None
             turn.topical = (kind, residue)
             return self._stance(turn, doc, dmap, rows, [w for w in residue if w in self._vocab[doc]])
-        if residue:
+        if residue and not (kind == "problems" and PROBLEMS_OF.search(turn.text) and self._names_topic(doc, residue)):
             return None  # "what does it argue about X?": a passage question, for retrieval
         if kind == "conclusion":
             picks = self._closing(dmap.conclusion, rows) or dmap.thesis
@@ -196,7 +197,8 @@ class OverviewAnswerer:
             ):
                 picks = [picks[0] - 1, *picks]
         elif kind == "problems":
-            picks = diagnosis(self.index, rows, set(self.arguments.of(doc)[0]), dmap.recommendations, vector)
+            near = closeness(self.index, rows, vector, residue) if residue else None
+            picks = diagnosis(self.index, rows, set(self.arguments.of(doc)[0]), dmap.recommendations, vector, near)
         else:
             picks = sorted(set(dmap.thesis) | set(dmap.conclusion))
         if not picks:
@@ -213,12 +215,8 @@ class OverviewAnswerer:
         excluded = set(self.arguments.of(doc)[0]) | set(dmap.recommendations)
         if not residue:
             return evidence(texts, excluded)
-        words, vector = set(residue), turn.vector
-        assert vector is not None
-        vecs = self.index.sentence_vectors
-        return evidence(
-            texts, excluded, lambda i: float(vecs[rows[i]] @ vector) + 0.5 * len(words & set(terms(texts[i]))) / len(words), self.topic_gap
-        )
+        assert turn.vector is not None
+        return evidence(texts, excluded, closeness(self.index, rows, turn.vector, residue), self.topic_gap)
 
     def _names_topic(self, doc: str, residue: list[str]) -> bool:
         """Whether a question's leftover words name a topic of this op-ed: its own words are most
@@ -380,13 +378,7 @@ class OverviewAnswerer:
         nearer: then the question is about that passage, not about a recommendation."""
         if not picks:
             return []
-        sents = self.index.sentences
-        words = set(topic)
-
-        def score(i: int) -> float:
-            r = rows[i]
-            return float(self.index.sentence_vectors[r] @ vector) + 0.5 * len(words & set(terms(sents[r].text))) / len(words)
-
+        score = closeness(self.index, rows, vector, topic)
         scores = {i: score(i) for i in picks}
         best = max(scores.values())
         if defer and max(score(i) for i in range(len(rows))) > best + self.topic_gap:

@@ -72,6 +72,10 @@ CUES = {
         re.I,
     ),
 }
+# Problems asked for as such, on a topic ("What problems does the author see with the plan?",
+# "Which issues with the subsidy …"), not a passage question with the word in it ("Have ER trips
+# for minor problems gone up?").
+PROBLEMS_OF = re.compile(r"\b(?:what|which)\b(?: \w+){0,3} (?:problems|issues|failings|failures|shortcomings|troubles)\b", re.I)
 # A cue's leftover words the op-ed never uses are how the question is put ("what is it *trying*
 # to say?"); this many or more, and most of the leftover words, make it a question about
 # something else ("recommend a good laptop for students"), not a paraphrase ("what extra pay does
