@@ -94,7 +94,8 @@ def test_a_model_failure_keeps_the_extractive_answer(smol_bot, monkeypatch):
 def test_a_topical_overview_answer_gains_only_picks_of_the_kind_asked(other_bots, embedder, tmp_path, monkeypatch):
     """``union`` adds the model's picks to the map's answer on a topic the question names: a
     recommendation to "what does it recommend about X?", the author's own claim (never the
-    other side's case) to "does the author support X?"; ``rescue`` leaves the map's answer
+    other side's case) to "does the author support X?" and to "what problems does it see with
+    X?" (no recommendation there); ``rescue`` leaves the map's answer
     alone. The picks are set here: what is tested is what is done with them (the Qwen model's
     own picks are measured by the eval, README "Local model")."""
     water = other_bots["water-oped"]
@@ -112,7 +113,11 @@ def test_a_topical_overview_answer_gains_only_picks_of_the_kind_asked(other_bots
     monkeypatch.setattr(selector, "pick", lambda _doc, _q: ([recommendation, own, other_side], 0.0))
     monkeypatch.setattr(selector, "_recheck", lambda picked, _turn: picked)
 
-    for question in ("What does the author propose on water prices?", "Does the author support the proposed Sonai River pipeline?"):
+    for question in (
+        "What does the author propose on water prices?",
+        "Does the author support the proposed Sonai River pipeline?",
+        "What problems does the author see with the way water is priced?",
+    ):
         assert not {text(recommendation), text(own)} & {q.text for q in ask(water, question).quotes}  # the map's answer lacks them
     proposal = ask(bot, "What does the author propose on water prices?")
     assert proposal.answer.startswith("On that, the op-ed recommends:"), proposal.answer
@@ -122,7 +127,11 @@ def test_a_topical_overview_answer_gains_only_picks_of_the_kind_asked(other_bots
     assert stance.answer.startswith("On that, the op-ed argues:"), stance.answer
     shown = [q.text for q in stance.quotes]
     assert text(own) in shown and text(other_side) not in shown, stance.answer
-    for quote in [*proposal.quotes, *stance.quotes]:
+    problems = ask(bot, "What problems does the author see with the way water is priced?")
+    assert problems.answer.startswith("On that, what the op-ed finds wrong:"), problems.answer
+    shown = [q.text for q in problems.quotes]
+    assert text(own) in shown and text(recommendation) not in shown and text(other_side) not in shown, problems.answer
+    for quote in [*proposal.quotes, *stance.quotes, *problems.quotes]:
         assert is_verbatim(quote, index.documents)
 
     monkeypatch.setattr(selector, "mode", "rescue")

@@ -198,6 +198,7 @@ class OverviewAnswerer:
                 picks = [picks[0] - 1, *picks]
         elif kind == "problems":
             near = closeness(self.index, rows, vector, residue) if residue else None
+            turn.topical = (kind, residue) if residue else None  # a model backend may add to it
             picks = diagnosis(self.index, rows, set(self.arguments.of(doc)[0]), dmap.recommendations, vector, near)
         else:
             picks = sorted(set(dmap.thesis) | set(dmap.conclusion))

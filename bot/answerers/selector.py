@@ -137,12 +137,13 @@ class SentenceSelector:
 
     def refine(self, turn: Turn, draft: Draft) -> Draft:
         """``union``: add the model's picks to the map's answer on a topic ("Where does the author
-        stand on X?", "What does the writer propose for Y?") where they are of the kind asked
-        for: the author's own claims for a stance, the op-ed's recommendations for a proposal.
-        Other kinds (evidence, objections) and ``rescue`` keep the map's answer as it is."""
+        stand on X?", "What does the writer propose for Y?", "What problems does it see with
+        Z?") where they are of the kind asked for: the author's own claims for a stance or a
+        problem (not a recommendation, for a problem), the op-ed's recommendations for a proposal. Other kinds (evidence, objections)
+        and ``rescue`` keep the map's answer as it is."""
         assert turn.topical is not None
         kind = turn.topical[0]
-        if self.mode != "union" or kind not in ("stance", "recommendations"):
+        if self.mode != "union" or kind not in ("stance", "recommendations", "problems"):
             return draft
         picked = self._picks(turn, draft)
         if not picked:
@@ -152,10 +153,11 @@ class SentenceSelector:
         dmap = self.index.maps.get(doc)
         first = self.index.sentence_rows(doc)[0]
         theirs = set(self.extractive.arguments.of(doc)[0])
+        recommended = set(dmap.recommendations) if dmap is not None else set()
         if kind == "recommendations":
-            fits = [r for r in picked if dmap is not None and r - first in dmap.recommendations]
-        else:
-            fits = [r for r in picked if r - first not in theirs]
+            fits = [r for r in picked if r - first in recommended]
+        else:  # a stance or a problem: the author's own, and what is wrong is no recommendation
+            fits = [r for r in picked if r - first not in theirs and (kind == "stance" or r - first not in recommended)]
         spans = self._joined(draft, fits)
         if len(spans) == len(draft.quotes):
             return draft
