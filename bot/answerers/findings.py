@@ -76,7 +76,7 @@ def diagnosis(
     opening's and those closest to the question, ``MAX_PROBLEMS`` in all. With ``topic`` (a
     sentence's closeness to what the problems are asked about: "What problems does the author
     see with replacing the boat with planes?"), each paragraph by its sentence closest to the
-    topic, and the paragraphs whose sentence is closest."""
+    topic, and the ``MAX_PROBLEMS`` paragraphs whose sentence is closest."""
     sents, vecs = index.sentences, index.sentence_vectors
     # a paragraph that mostly recommends, and the closing one, diagnose nothing: wherever the
     # recommendations begin (a call to reverse a decision may come in the opening)

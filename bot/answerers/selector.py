@@ -138,9 +138,9 @@ class SentenceSelector:
     def refine(self, turn: Turn, draft: Draft) -> Draft:
         """``union``: add the model's picks to the map's answer on a topic ("Where does the author
         stand on X?", "What does the writer propose for Y?", "What problems does it see with
-        Z?") where they are of the kind asked for: the author's own claims for a stance or a
-        problem (not a recommendation, for a problem), the op-ed's recommendations for a proposal. Other kinds (evidence, objections)
-        and ``rescue`` keep the map's answer as it is."""
+        Z?") where they are of the kind asked for: the op-ed's recommendations for a proposal,
+        the author's own claims for a stance, and those that recommend nothing for a problem.
+        Other kinds (evidence, objections) and ``rescue`` keep the map's answer as it is."""
         assert turn.topical is not None
         kind = turn.topical[0]
         if self.mode != "union" or kind not in ("stance", "recommendations", "problems"):
