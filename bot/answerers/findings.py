@@ -36,6 +36,22 @@ def faults(text: str) -> bool:
     return bool(ACTOR.search(text) and FAULT.search(text)) or bool(cleft and ACTOR.search(cleft.group(1)))
 
 
+# The author declaring where it stands, in the first person, whatever words it uses for the topic:
+# "I support the principle of charging for scarce road space", "Having long argued that input
+# subsidies are a costly and imperfect tool, I would still urge …".
+DECLARES = re.compile(
+    r"\b(?:i|we)(?: \w+ly)?(?: would| do| did| still| have| had)*(?: \w+ly)?"
+    r" (?:believe|support|oppose|favou?r|back|reject|welcome|argue|argued|urge|think|am convinced|am not convinced|doubt|accept|agree|disagree)\b"
+    r"|\bhaving (?:long |often |always )?argued\b",
+    re.I,
+)
+
+
+def declares_position(text: str) -> bool:
+    """Whether the author says in the first person where it stands (not reported of others)."""
+    return bool(DECLARES.search(text)) and not REPORTED.search(text)
+
+
 def states_position(text: str, topic: set[str]) -> bool:
     """Whether the author says in so many words where it stands ("That is why I support the
     city's Neighbourhood Homes Plan", "The answer is …"; the map's ``STATES_POINT``, not

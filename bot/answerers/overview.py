@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
-from bot.answerers.findings import closeness, diagnosis, evidence, held_responsible, states_position
+from bot.answerers.findings import closeness, declares_position, diagnosis, evidence, held_responsible, states_position
 from bot.answerers.shapes import (
     AUTHOR,
     BLAME_Q,
@@ -323,7 +323,13 @@ class OverviewAnswerer:
         )
         picks = self._closest(claims, rows, turn.vector, residue, defer=False)[:2]
         # "is the writer for or against the plan?": where it says so, before a claim that merely mentions it
-        if (stated := [i for i in claims if states_position(sents[rows[i]].text, set(residue))]) and not set(stated) & set(picks):
+        stated = [i for i in claims if states_position(sents[rows[i]].text, set(residue))]
+        # ("I support the principle of charging for scarce road space" on congestion pricing)
+        if not stated and claims:
+            near = closeness(self.index, rows, turn.vector, residue)
+            best = max(near(i) for i in claims)
+            stated = [i for i in claims if declares_position(sents[rows[i]].text) and near(i) >= best - self.topic_gap]
+        if stated and not set(stated) & set(picks):
             picks = sorted({self._closest(stated, rows, turn.vector, residue, defer=False)[0], *picks[:1]})
         if not picks:
             return None

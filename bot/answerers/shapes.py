@@ -13,7 +13,7 @@ from index.docmap import CALLS_TO_ACT
 
 CUES = {
     "recommendations": re.compile(
-        r"\b(recommend\w*|propos(?:e|es|al|als|ing)|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
+        r"\b(recommend\w*|propos(?:e|es|al|als|ing)|(?:is|are|was|were|being|been) proposed|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
         r"what(?=(?:['’]s| is)? (?:\w+ ){0,6}(?:should|must|ought to|needs? to)\b.*\b(?:do|done|happen|take)\b)|should be done|way forward|"
         r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|wants?(?=\W*$)|want\w*\b.{0,60}\bto (?:\w+ly )?(?:do|take)|would like to see|"
         r"policy (?:advice|options)|what to do)\b",
@@ -47,7 +47,7 @@ CUES = {
     # against congestion pricing?"): answered from the op-ed's claims, not from any passage.
     "stance": re.compile(
         r"\b(stance|position (?:on|about|regarding|towards?)|(?:author|writer|columnist)['’]s (?:overall )?position|"
-        r"stands? on|where does .{1,40} stand|for or against|in favou?r of|supports? or opposes?|opinion (?:on|of|about)|"
+        r"stands? on|where does .{1,40} stand|(?:which|whose) side|for or against|in favou?r of|supports? or opposes?|opinion (?:on|of|about)|"
         r"views? (?:on|of|about)|point of view|think(?:s)? (?:of|about)|feel(?:s)? about|take on|"
         r"criticis(?:e|es|ed|ing)|criticiz(?:e|es|ed|ing)|blam\w*|(?:holds?|held) (?:\w+ ){0,3}responsible|at fault|"
         r"who(?:['’]s| is| are| was| were) (?:most )?responsible|"
@@ -61,14 +61,15 @@ CUES = {
         r"topic|subject|theme|sum(?:s|med|ming)? (?:it |this |that |the \w+ )?up|recap|run-?down|short version|"
         r"trying to (?:say|make|argue|get across)|getting at|driving at|"
         r"thesis|central (?:argument|claim|idea|problem|issue)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
-        r"takeaways?|views?|in (?:short|brief|a sentence|one sentence|a few words))\b",
+        r"takeaways?|views?|in (?:short|brief|a sentence|one sentence|a few words)|bullet(?:s| points?)|eli5|like i.?m (?:five|5)|"
+        r"in (?:simple|plain) (?:terms|words|english))\b",
         re.I,
     ),
     # What the op-ed finds wrong ("What problems does the op-ed identify?"); after "summary",
     # whose "main problem" is the main argument. "Why is that a problem?" and "What's wrong
     # with the buses?" are about a passage.
     "problems": re.compile(
-        r"\b(problems|issues|failings|failures|shortcomings|troubles)\b",
+        r"\b(problems|issues|failings|failures|shortcomings|troubles|worri(?:ed|es)|concerned)\b",
         re.I,
     ),
 }

@@ -1,0 +1,56 @@
+"""Whole-op-ed questions in words no cue covered before stop 17 (found by asking forty reader
+phrasings of our own): a passive "what fixes are proposed?", "which side is the author on?",
+"give me three bullet points", "explain it like I'm five", "what is the author worried about?".
+Each gets the answer its canonical question gets; the author declaring a position in the first
+person is where it stands on a topic even in other words than the question's."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ask
+
+pytestmark = pytest.mark.slow
+
+
+def _texts(answer) -> list[str]:
+    return [q.text for q in answer.quotes]
+
+
+@pytest.mark.parametrize(
+    ("question", "canonical"),
+    [
+        ("What fixes are proposed?", "What does the op-ed recommend?"),
+        ("Give me three bullet points.", "What is the op-ed about?"),
+        ("Explain the op-ed like I'm five.", "What is the op-ed about?"),
+        ("Put it in plain English for me.", "What is the op-ed about?"),
+        ("Which side is the author on?", "Where does the author stand?"),
+    ],
+)
+def test_a_new_phrasing_gets_the_canonical_answer(bot, question, canonical):
+    a, b = ask(bot, question), ask(bot, canonical)
+    assert a.answered and b.answered, (a.answer, b.answer)
+    assert _texts(a) == _texts(b), a.answer
+
+
+def test_worries_are_the_problems_the_op_ed_finds(other_bots):
+    """ "What is the author worried by?" asks what the op-ed finds wrong, as "what problems does
+    it identify?" does; a passage question that only mentions a proposal ("the proposed charge")
+    is not taken for a recommendation question."""
+    heat = other_bots["heat-oped"]
+    worried = ask(heat, "What has the author worried?")
+    problems = ask(heat, "What problems does the op-ed identify?")
+    assert worried.answered and _texts(worried) == _texts(problems), worried.answer
+    assert worried.lead == problems.lead
+    transit = other_bots["transit-oped"]
+    proposed = ask(transit, "How much would the proposed congestion charge cost drivers per day?")
+    assert not proposed.lead.startswith("The op-ed makes"), proposed.answer
+
+
+def test_a_position_declared_in_the_first_person_is_where_the_author_stands(other_bots):
+    """Asked for the stance on "input subsidies in general", the farm op-ed's answer is its
+    "Having long argued that input subsidies are a costly and imperfect tool, I would still
+    urge …", although the sentences nearest the question's words describe the programme."""
+    farm = other_bots["farm-oped"]
+    a = ask(farm, "What is the author's stance on input subsidies in general?")
+    assert any(t.startswith("Having long argued that input subsidies") for t in _texts(a)), a.answer
