@@ -23,13 +23,13 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v16"
+MAP_VERSION = "map-v17"
 
 # The verbs of a call to action in the imperative ("Call them, write to them …", "So speak for them.").
 CALLS_TO_ACT = "call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist|speak|stand"
 # Deontic modality: the author says what ought to be done.
 PRESCRIPTIVE = re.compile(
-    r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )(?<!would )(?<!will )(?<!still )needs?\b|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
+    r"\b(should|must|ought to|(?<!['’]s )(?<!the )(?<!its )(?<!their )(?<!our )(?<!basic )(?<!who )(?<!which )(?<!that )(?<!would )(?<!will )(?<!still )needs?\b(?![,.;:)]| (?:and|or|of|are|were|is)\b)|has to|have to|it is (?:essential|imperative|vital|crucial|necessary|time)|"
     # ("the range recommended by UNESCO" describes)
     # ("let us start with the numbers" leads the reader on, it recommends nothing)
     r"is needed|are needed|calls? for|recommend(?!ed by)\w*|let us(?! (?:start|begin|look|turn|consider|take|be clear|recall|remember)\b)|we need|"
@@ -38,6 +38,12 @@ PRESCRIPTIVE = re.compile(
     r"(?:works?|succeed|succeeds) only if|(?:could|would|can|will) (?:only )?(?:work|succeed) (?:only )?if|"
     # a call to action, in the imperative, to the reader: "Call them, write to them …"
     r"^\W*(?:so |and |now |please )?(?:" + CALLS_TO_ACT + r")(?= (?:them|him|her|your|the|on|for|to|up)\b))\b",
+    re.I,
+)
+# A concession that something need not be done ("None of this means the subsidy must last
+# forever.", "This is not to say that the council should …"): no recommendation.
+NOT_MEANT = re.compile(
+    r"^\W*(?:but |and |yet )?(?:none of (?:this|that|it)|(?:this|that|it) (?:does not|doesn['’]t)) mean|^\W*(?:this|that|it) is not to (?:say|imply|suggest)",
     re.I,
 )
 # What could also be done, after a recommendation: its continuation.
@@ -170,7 +176,7 @@ def _prescribes(sentences: list[Span]) -> list[bool]:
     """Which sentences recommend: a prescriptive one, not a question, or one that goes on from
     a recommendation in its paragraph with what could also be done ("The council should pause
     the decision … It could also lease a second-hand vessel …")."""
-    out = [bool(PRESCRIPTIVE.search(s.text)) and not s.text.rstrip().endswith("?") for s in sentences]
+    out = [bool(PRESCRIPTIVE.search(s.text)) and not s.text.rstrip().endswith("?") and not NOT_MEANT.search(s.text) for s in sentences]
     for i in range(1, len(sentences)):
         if not out[i] and out[i - 1] and sentences[i].paragraph == sentences[i - 1].paragraph and ALSO.search(sentences[i].text):
             out[i] = True

@@ -235,3 +235,14 @@ def test_what_could_also_be_done_after_a_recommendation_is_one(embedder):
     text = "The river is low this year.\n\nFarmers could also plant earlier, some say. Nobody knows."
     sents, dmap = _map(embedder, make_document("river", text))
     assert dmap.recommendations == []
+
+
+def test_a_noun_and_a_concession_are_no_recommendations(embedder):
+    """ "regardless of soil *needs*, and …" uses the noun, and "None of this means the subsidy
+    must last forever." concedes what need not be done: neither recommends; the farm op-ed's
+    conditions ("Removal could work only if …") and its closing urge still do."""
+    sents, dmap = _map(embedder, load_document(OTHER / "farm-oped.txt"))
+    recs = [sents[i].text for i in dmap.recommendations]
+    assert not any(t.startswith(("Cheap inputs can encourage", "None of this means")) for t in recs), recs
+    assert any(t.startswith("Removal could work only if") for t in recs), recs
+    assert any(t.startswith("Having long argued") for t in recs), recs

@@ -25,6 +25,7 @@ def _texts(answer) -> list[str]:
         ("Explain the op-ed like I'm five.", "What is the op-ed about?"),
         ("Put it in plain English for me.", "What is the op-ed about?"),
         ("Which side is the author on?", "Where does the author stand?"),
+        ("What's the strongest point the author makes?", "What is the op-ed about?"),
     ],
 )
 def test_a_new_phrasing_gets_the_canonical_answer(bot, question, canonical):
@@ -54,3 +55,11 @@ def test_a_position_declared_in_the_first_person_is_where_the_author_stands(othe
     farm = other_bots["farm-oped"]
     a = ask(farm, "What is the author's stance on input subsidies in general?")
     assert any(t.startswith("Having long argued that input subsidies") for t in _texts(a)), a.answer
+
+
+def test_what_the_author_asks_readers_to_do_is_its_call_to_them(other_bots):
+    """ "What is the author asking readers to do?" is a recommendation question about the public:
+    the heat op-ed's closing call ("Call them, write to them …"), not its list for the city."""
+    heat = other_bots["heat-oped"]
+    a = ask(heat, "What is the author asking readers to do?")
+    assert [t.split(",")[0] for t in _texts(a)] == ["Call them"], a.answer

@@ -15,7 +15,7 @@ CUES = {
     "recommendations": re.compile(
         r"\b(recommend\w*|propos(?:e|es|al|als|ing)|(?:is|are|was|were|being|been) proposed|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
         r"what(?=(?:['’]s| is)? (?:\w+ ){0,6}(?:should|must|ought to|needs? to)\b.*\b(?:do|done|happen|take)\b)|should be done|way forward|"
-        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|wants?(?=\W*$)|want\w*\b.{0,60}\bto (?:\w+ly )?(?:do|take)|would like to see|"
+        r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|wants?(?=\W*$)|(?:want|ask)\w*\b.{0,60}\bto (?:\w+ly )?(?:do|take)|would like to see|"
         r"policy (?:advice|options)|what to do)\b",
         re.I,
     ),
@@ -57,7 +57,7 @@ CUES = {
     ),
     "summary": re.compile(
         r"\b(about|summar\w*|gist|tl;?\s?dr|overview|main (?:point|argument|idea|message|claim|thrust|takeaway|problem|issue|concern)s?|"
-        r"(?:actual|real|overall|basic|whole) (?:point|argument|message)|"
+        r"(?:actual|real|overall|basic|whole|strongest|most important|core) (?:point|argument|message)|"
         r"topic|subject|theme|sum(?:s|med|ming)? (?:it |this |that |the \w+ )?up|recap|run-?down|short version|"
         r"trying to (?:say|make|argue|get across)|getting at|driving at|"
         r"thesis|central (?:argument|claim|idea|problem|issue)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
