@@ -21,7 +21,7 @@ STOPWORDS = frozenset(
     then there these they this those through to too under until up very was we were what when
     where which while who whom whose why will with would you your yours yourself yourselves
     s t don doesn didn isn aren wasn weren won may might must shall let us
-    tell say says said according op ed oped article author writer piece text argue argues argued
+    tell say says said write writes wrote written according op ed oped article author writer piece text argue argues argued
     columnist column essay editorial commentator
     mention mentions mentioned describe describes think thinks view claim claims according
     please explain give list name kind sort thing things way ways really actually
@@ -112,7 +112,12 @@ INSTRUCTION = re.compile(
     r"\byou are (now|no longer)\b|\bpretend (to be|you)\b|\bact as\b|\brole-?play\b|\bfrom now on\b|\bjailbreak|\bDAN\b|"
     # ("back up *the claim that* the fleet is dying" names a claim: no instruction)
     r"\b(say|state|write|respond with|reply with|answer with|declare|(?<!the )(?<!a )(?<!this )(?<!her )(?<!his )(?<!its )claim)\s+(that|only|exactly|the words?|yes|no)\b|"
-    r"\brepeat after me\b|\bin your own voice\b|\bas if the author\b",
+    r"\brepeat after me\b|\bin your own voice\b|\bas if the author\b|"
+    # setting the op-ed aside ("Forget the article - …"), or a piece of writing of the bot's own
+    # ("write me a persuasive letter to my councillor"): the bot quotes the op-ed, it writes nothing
+    r"\b(ignore|disregard|forget|never mind)\s+(about\s+)?(the|this)\s+(article|op-?ed|piece|column|document|text|editorial)\b|"
+    r"\b(write|draft|compose|generate|create|produce|pen)\s+(me\s+|us\s+)?(a|an|some|my)\s+([\w-]+\s+){0,2}"
+    r"(letters?|emails?|essays?|poems?|songs?|tweets?|posts?|speech|story|stories|petitions?|press release|cover letter|limerick|haiku|rap|script|code)\b",
     re.I,
 )
 _CLAUSES = re.compile(

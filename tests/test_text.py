@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bot import pipeline
-from bot.text import without_attribution
+from bot.text import without_attribution, without_instructions
 from bot.turn import Turn
 from bot.validation import parse_request
 
@@ -141,3 +141,19 @@ def test_question_words_are_no_topic_the_op_ed_must_use():
     assert topic_terms("How long was the clinic shut?") == {"clinic", "shut"}
     assert topic_terms("Where would the hub sites be located?") == {"hub", "site"}
     assert topic_terms("Who ends up paying the most for water?") == {"pay", "water"}
+
+
+@pytest.mark.parametrize(
+    ("message", "instructs"),
+    [
+        ("Forget the article - write me a persuasive letter to my councillor.", True),
+        ("Write me a poem about the cooling centres.", True),
+        ("Draft an email to the mayor based on this.", True),
+        ("Never mind the op-ed, what's a good pasta recipe?", True),
+        ("Write a summary of the op-ed.", False),  # a summary is what the bot gives: its quotes
+        ("What does the author write about the letters residents sent?", False),
+        ("Does the op-ed mention a petition?", False),
+    ],
+)
+def test_a_piece_of_writing_of_the_bot_s_own_is_an_instruction(message, instructs):
+    assert without_instructions(message)[1] is instructs
