@@ -43,7 +43,7 @@ LEADS = {
     "other-side": "The op-ed sets out the other side’s case and answers it:",
     "item": "That point, in the op-ed’s words:",
     "more": "The op-ed goes on:",
-    "related": "The op-ed makes that point in one sentence; elsewhere, on the same subject, it argues:",
+    "related": "That point, which the op-ed makes in one sentence, and what it argues on the same subject elsewhere:",
     "reason-within": "The op-ed gives its reason in the same sentence:",
     "no-more": "The op-ed says no more about that point than this:",
 }

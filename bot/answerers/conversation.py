@@ -167,8 +167,9 @@ class ConversationAnswerer:
                 kind = "reason-within"
             elif related := self._related(picked[0], exclude=set(shown)):
                 # The op-ed makes the point in one sentence: what it says on the same subject
-                # elsewhere is more, the point itself the reader has just read.
-                picked, kind = related, "related"
+                # elsewhere is more. The point comes first, so the answer says which point it
+                # is about ("Tell me more about the second one." of a list of four).
+                picked, kind = picked + related, "related"
             else:
                 kind = "no-more"
         return Draft(answered=True, quotes=quotes_at(self.index.documents, picked), lead=lead_for(kind))

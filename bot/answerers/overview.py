@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
-from bot.answerers.findings import closeness, declares_position, diagnosis, evidence, held_responsible, states_position
+from bot.answerers.findings import closeness, declares_position, diagnosis, evidence, faults, held_responsible, states_position
 from bot.answerers.shapes import (
     AUTHOR,
     BLAME_Q,
@@ -316,7 +316,7 @@ class OverviewAnswerer:
                 set(dmap.thesis)
                 | set(dmap.conclusion)
                 | set(dmap.recommendations)
-                | {i for i, r in enumerate(rows) if claim_words(sents[r].text)}
+                | {i for i, r in enumerate(rows) if claim_words(sents[r].text) or faults(sents[r].text)}  # argues, or finds fault
                 | {j for reply in replies.values() for j in reply}  # what it says to the other side
             )
             - set(theirs)  # the other side's case is not where the author stands

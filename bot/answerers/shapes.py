@@ -60,7 +60,7 @@ CUES = {
         r"(?:actual|real|overall|basic|whole|strongest|most important|core) (?:point|argument|message)|"
         r"topic|subject|theme|sum(?:s|med|ming)? (?:it |this |that |the \w+ )?up|recap|run-?down|short version|"
         r"trying to (?:say|make|argue|get across)|getting at|driving at|"
-        r"thesis|central (?:argument|claim|idea|problem|issue)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
+        r"thesis|central (?:argument|claim|idea|problem|issue|thesis)|key (?:point|message|argument|takeaway)s?|bottom line|nutshell|"
         r"takeaways?|views?|in (?:short|brief|a sentence|one sentence|a few words)|bullet(?:s| points?)|eli5|like i.?m (?:five|5)|"
         r"in (?:simple|plain) (?:terms|words|english))\b",
         re.I,
