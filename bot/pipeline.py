@@ -1,6 +1,7 @@
 """The pipeline: a validated question in, an answer with verified quotes out. Read top to bottom.
 
-    prepare   markup and padded instructions out; a follow-up joined to its context  (bot.text, bot.followup)
+    prepare   markup and padded instructions out, typing slips repaired; a follow-up joined to its context
+              (bot.text, bot.spelling, bot.followup)
     retrieve  one MiniLM query vector; the loaded build's vectors + BM25, by rank  (bot.retrieval)
     answer    the first answerer that takes the turn: guard, follow-up, overview, metadata, backend
     verify    every quote checked at its offsets, the rest dropped; text rendered     (bot.quotes, bot.wording)
@@ -26,6 +27,7 @@ from bot.followup import condense
 from bot.quotes import finalize
 from bot.retrieval import HybridRetriever
 from bot.schema import Answer
+from bot.spelling import Speller
 from bot.text import focus, without_attribution
 from bot.turn import Draft, Request, Turn
 from bot.wording import compose, refusal
@@ -44,10 +46,13 @@ class Parts:
     retriever: HybridRetriever
     answerers: tuple[Answerer, ...]  # asked in order; the last (the backend) always answers
     backend: str
+    speller: Speller | None = None  # typing slips repaired against the op-ed's words (None: as typed)
 
 
 def prepare(turn: Turn, parts: Parts) -> Turn:
     turn.text, turn.instructed = focus(turn.question)
+    if parts.speller is not None:  # "acording to the writer": the word meant, not one the op-ed never uses
+        turn.text, turn.repairs = parts.speller.correct(turn.text)
     turn.query = condense(turn.text, list(turn.history))
     return turn
 

@@ -22,6 +22,7 @@ from bot.answerers.overview import OverviewAnswerer
 from bot.config import Settings
 from bot.retrieval import HybridRetriever
 from bot.schema import Answer
+from bot.spelling import Speller
 from bot.turn import Draft, Request
 from bot.wording import compose
 from index.embeddings import MiniLMEmbeddings
@@ -96,6 +97,7 @@ class Bot:
                 backend,
             ),
             backend=self.settings.backend,
+            speller=Speller(index, self.embedder.words()),
         )
 
     @property

@@ -184,6 +184,17 @@ class MiniLMEmbeddings(Embeddings):
             self._model = _load_model(self.model_path or default_model_path(), self.runtime, self.threads)
         return self._model
 
+    def words(self) -> frozenset[str]:
+        """The whole words of the model's wordpiece vocabulary (lower case): about 20,000 common
+        English words, a dictionary of real words for ``bot.spelling``; empty when the folder
+        has no ``vocab.txt``."""
+        vocab = Path(self.model_path or default_model_path()) / "vocab.txt"
+        try:
+            lines = vocab.read_text("utf-8").split()
+        except OSError:
+            return frozenset()
+        return frozenset(w for w in lines if w.isalpha() and w.islower())
+
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
