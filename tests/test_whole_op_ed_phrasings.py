@@ -90,3 +90,12 @@ def test_more_about_one_point_of_a_list_quotes_the_point_first(bot):
     texts = _texts(a)
     assert len(texts) >= 2 and texts[0].startswith("Second, provincial-federal coordination"), a.answer
     assert a.lead.startswith("That point, which the op-ed makes in one sentence"), a.lead
+
+
+def test_what_the_author_blames_for_something_is_its_causes(bot):
+    """ "*What* does the author blame for the rise in violence?" asks for causes (the sanctuaries,
+    the ceasefires), not for the actors "who" is answered with."""
+    a = ask(bot, "What does the author blame for the rise in TTP violence?")
+    assert any("sanctuaries across the Durand Line" in t for t in _texts(a)), a.answer
+    who = ask(bot, "Who does the author blame for the rise in violence?")
+    assert who.lead.startswith("In its own words, where the op-ed puts the responsibility"), who.answer

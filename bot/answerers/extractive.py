@@ -95,7 +95,10 @@ PROBLEMS = re.compile(
     r"consequences?|effects?|impacts?|evidence|examples?)\b",
     re.I,
 )
-WHY = re.compile(r"^\W*(?:and |so |but )?(?:why|how come|what (?:makes|explains|causes|drives|is behind|lies behind))\b", re.I)
+WHY = re.compile(
+    r"^\W*(?:and |so |but )?(?:why|how come|what (?:makes|explains|causes|drives|is behind|lies behind)|what (?:\w+ ){1,4}blames? for)\b",
+    re.I,
+)
 FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS | STOPWORDS)
 
 

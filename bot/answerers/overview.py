@@ -19,6 +19,7 @@ from bot.answerers.findings import closeness, declares_position, diagnosis, evid
 from bot.answerers.shapes import (
     AUTHOR,
     BLAME_Q,
+    BLAMES_WHAT,
     CUES,
     EVIDENCE_WORDS,
     FOREIGN_WORDS,
@@ -170,6 +171,8 @@ class OverviewAnswerer:
             return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in picks]), lead=lead) if picks else None
         if kind == "stance" and turn.own is not None and points_back(turn.text):
             return None  # "what does the author think of that plan?": its topic is in the turns before
+        if kind == "stance" and residue and BLAMES_WHAT.match(turn.text):
+            return None  # "What does the author blame for the rise in violence?" asks for causes: a passage
         if kind == "stance" and BLAME_Q.search(turn.text) and (not residue or self._names_topic(doc, residue)):
             # "Who does the author blame (for the fleet's decline)?": where the op-ed finds fault
             # in so many words, with its main argument when no topic is named

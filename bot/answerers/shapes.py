@@ -122,6 +122,9 @@ EVIDENCE_WORDS = frozenset(
     "back argument arguments claim claims case point points show shows make makes base based".split()
 )
 # A question after whom the author blames, and the words with which an op-ed assigns the blame.
+# What (not whom) the author blames for something: its causes ("What does the writer blame for
+# the rise in violence?").
+BLAMES_WHAT = re.compile(r"^\W*(?:and |so )?what (?:\w+ ){1,4}blames?\b", re.I)
 BLAME_Q = re.compile(r"\b(blam\w*|criticis\w*|criticiz\w*|responsib\w*|at fault|fault)\b", re.I)
 RESPONSIBLE = re.compile(
     # "responsible" as a charge ("is responsible", "responsibility for this rests with"), not as a
