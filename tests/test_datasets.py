@@ -15,7 +15,10 @@ OTHER = DATA / "other-opeds"
 SETS = (
     [(p, KP) for p in sorted(DATA.glob("*.jsonl")) if p.name != "hostile.jsonl"]
     + [(p, OTHER / f"{p.stem.removesuffix('-facts').removesuffix('-oped')}-oped.txt") for p in sorted(OTHER.glob("*.jsonl"))]
-    + [(p, KP if p.stem == "kp" else OTHER / f"{p.stem}-oped.txt") for p in sorted((DATA / "reader").glob("*.jsonl"))]
+    + [
+        (p, KP if p.stem.rstrip("0123456789") == "kp" else OTHER / f"{p.stem.rstrip('0123456789')}-oped.txt")
+        for p in sorted((DATA / "reader").glob("*.jsonl"))
+    ]
 )
 
 
