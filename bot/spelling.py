@@ -3,13 +3,14 @@
 A reader types "acording to the writer" or "the goverment's negotations": the slip is a word the
 op-ed never uses, so the decision counts it as something the op-ed does not mention and may
 refuse, and retrieval misses the word the reader meant. A word is repaired when it is no real
-word (not a whole word of MiniLM's vocabulary, about 20,000 common English words, nor one of the
-op-ed's), is at least ``MIN_LENGTH`` letters long, is no name (capitalised inside a sentence),
+word (not in pyspellchecker's English word list of 160,000 words, nor a whole word of MiniLM's
+vocabulary, nor one of the op-ed's), is at least ``MIN_LENGTH`` letters long, is no name (capitalised inside a sentence),
 and one word of the op-ed or of the words questions are put in ("according", "recommend") lies
 within one edit of it (two for a word of ``LONG`` letters or more): a letter added, dropped,
 changed, or two swapped. When two such words are equally close, the one the op-ed uses more
-wins; a tie leaves the word as typed. A real word is never changed: "hiding" stays "hiding"
-though the op-ed says "riding".
+wins; a tie leaves the word as typed. A real word is never changed: "downsides" stays
+"downsides" though the zoning op-ed says "downsize" (MiniLM's vocabulary alone lacks
+"downside": it was changed before the word list was added).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections import Counter
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
 
 from bot.text import FRAME_WORDS, STOPWORDS
 from index.store import LoadedIndex
@@ -27,6 +29,17 @@ MIN_LENGTH = 5
 LONG = 9
 WORD = re.compile(r"[A-Za-z]+")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(]\s*)$")
+
+
+_ENGLISH: frozenset[str] | None = None
+
+
+def english_words() -> frozenset[str]:
+    """pyspellchecker's English word list (loaded once per process, ≈ 0.1 s)."""
+    global _ENGLISH
+    if _ENGLISH is None:
+        _ENGLISH = frozenset(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+    return _ENGLISH
 
 
 class Speller:
@@ -41,7 +54,7 @@ class Speller:
             {w for w in counts if len(w) >= MIN_LENGTH - 1} | {w for w in STOPWORDS | FRAME_WORDS if len(w) >= MIN_LENGTH - 1}
         )
         self.known = frozenset(counts) | STOPWORDS | FRAME_WORDS
-        self.dictionary = dictionary
+        self.dictionary = dictionary | english_words()
 
     def repair(self, word: str) -> str | None:
         """The word meant, or None when the word stands as typed."""

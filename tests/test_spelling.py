@@ -45,3 +45,11 @@ def test_a_slip_is_answered_as_the_word_meant(bot):
     does not mention."""
     typed, meant = ask(bot, "Who brokered the ceasfire talks?"), ask(bot, "Who brokered the ceasefire talks?")
     assert typed.answered and [q.text for q in typed.quotes] == [q.text for q in meant.quotes], typed.answer
+
+
+def test_a_real_word_near_one_of_the_op_ed_s_stands(other_bots):
+    """ "downsides" is no whole word of MiniLM's vocabulary and one edit from the zoning op-ed's
+    "downsize": the English word list keeps it as typed."""
+    speller = other_bots["zoning-oped"].parts.speller
+    question = "What risks or downsides does the author acknowledge?"
+    assert speller.correct(question) == (question, [])

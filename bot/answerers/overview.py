@@ -89,9 +89,8 @@ class OverviewAnswerer:
         by_meaning = self._kinds[int(np.argmax(sims))] if float(np.max(sims)) >= self.similarity else None
         if WHO.match(question):
             by_meaning = None  # "Who is the writer?" is close to "Where does the writer stand?" but asks for a person
-        # A cue word decides before closeness in meaning ("the main *point* it makes" is close to
-        # "the author's final point", but asks for the main one); recommendations first:
-        # "summarize its recommendations".
+        # A cue word decides before closeness in meaning ("the main *point* it makes" is close to "the
+        # author's final point", but asks for the main one); recommendations first ("summarize its recommendations").
         matches = [(kind, cue, [m.group(0) for m in cue.finditer(question)]) for kind, cue in CUES.items()]
         matches = [m for m in matches if m[2]] or [(k, c, []) for k, c in CUES.items() if k == by_meaning]
         if not matches:
@@ -172,7 +171,7 @@ class OverviewAnswerer:
         if kind == "stance" and turn.own is not None and points_back(turn.text):
             return None  # "what does the author think of that plan?": its topic is in the turns before
         if kind == "stance" and residue and BLAMES_WHAT.match(turn.text):
-            return None  # "What does the author blame for the rise in violence?" asks for causes: a passage
+            return None  # "What does the author blame for the rise in violence?": causes, a passage question
         if kind == "stance" and BLAME_Q.search(turn.text) and (not residue or self._names_topic(doc, residue)):
             # "Who does the author blame (for the fleet's decline)?": where the op-ed finds fault
             # in so many words, with its main argument when no topic is named
@@ -327,11 +326,10 @@ class OverviewAnswerer:
         picks = self._closest(claims, rows, turn.vector, residue, defer=False)[:2]
         # "is the writer for or against the plan?": where it says so, before a claim that merely mentions it
         stated = [i for i in claims if states_position(sents[rows[i]].text, set(residue))]
-        # ("I support the principle of charging for scarce road space" on congestion pricing)
-        if not stated and claims:
+        if not stated and claims:  # declared in other words ("I support the principle of charging …")
             near = closeness(self.index, rows, turn.vector, residue)
-            best = max(near(i) for i in claims)
-            stated = [i for i in claims if declares_position(sents[rows[i]].text) and near(i) >= best - self.topic_gap]
+            bar = max(near(i) for i in claims) - self.topic_gap
+            stated = [i for i in claims if declares_position(sents[rows[i]].text) and near(i) >= bar]
         if stated and not set(stated) & set(picks):
             picks = sorted({self._closest(stated, rows, turn.vector, residue, defer=False)[0], *picks[:1]})
         if not picks:
