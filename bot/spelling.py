@@ -4,9 +4,9 @@ A reader types "acording to the writer" or "the goverment's negotations": the sl
 op-ed never uses, so the decision counts it as something the op-ed does not mention and may
 refuse, and retrieval misses the word the reader meant. A word is repaired when it is no real
 word (not in pyspellchecker's English word list of 160,000 words, nor a whole word of MiniLM's
-vocabulary, nor one of the op-ed's), is at least ``MIN_LENGTH`` letters long, is no name (capitalised inside a sentence),
-and one word of the op-ed or of the words questions are put in ("according", "recommend") lies
-within one edit of it (two for a word of ``LONG`` letters or more): a letter added, dropped,
+vocabulary, nor one of the op-ed's), is at least ``MIN_LENGTH`` letters long, is no name
+(capitalised inside a sentence), and one word of the op-ed or of the words questions are put in
+("according", "recommend") lies within one edit of it (two for a word of ``LONG`` letters or more): a letter added, dropped,
 changed, or two swapped. When two such words are equally close, the one the op-ed uses more
 wins; a tie leaves the word as typed. A real word is never changed: "downsides" stays
 "downsides" though the zoning op-ed says "downsize" (MiniLM's vocabulary alone lacks
@@ -59,7 +59,7 @@ class Speller:
     def repair(self, word: str) -> str | None:
         """The word meant, or None when the word stands as typed."""
         low = word.lower()
-        if len(low) < MIN_LENGTH or low in self.known or low in self.dictionary or not self.dictionary:
+        if len(low) < MIN_LENGTH or low in self.known or low in self.dictionary:
             return None
         cutoff = 2 if len(low) >= LONG else 1
         found = process.extract(low, self.targets, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
