@@ -52,7 +52,9 @@ class Parts:
 def prepare(turn: Turn, parts: Parts) -> Turn:
     turn.text, turn.instructed = focus(turn.question)
     if parts.speller is not None:  # "acording to the writer": the word meant, not one the op-ed never uses
-        turn.text, turn.repairs = parts.speller.correct(turn.text)
+        turn.text, repairs = parts.speller.correct(turn.text)
+        if repairs:
+            log.debug("read %s", ", ".join(f"{typed!r} as {meant!r}" for typed, meant in repairs))
     turn.query = condense(turn.text, list(turn.history))
     return turn
 

@@ -6,9 +6,9 @@ refuse, and retrieval misses the word the reader meant. A word is repaired when 
 word (not in pyspellchecker's English word list of 160,000 words, nor a whole word of MiniLM's
 vocabulary, nor one of the op-ed's), is at least ``MIN_LENGTH`` letters long, is no name
 (capitalised inside a sentence), and one word of the op-ed or of the words questions are put in
-("according", "recommend") lies within one edit of it (two for a word of ``LONG`` letters or more): a letter added, dropped,
-changed, or two swapped. When two such words are equally close, the one the op-ed uses more
-wins; a tie leaves the word as typed. A real word is never changed: "downsides" stays
+("according", "recommend") lies within one edit of it (two for a word of ``LONG`` letters or
+more): a letter added, dropped, changed, or two swapped. When two such words are equally close,
+the one the op-ed uses more wins; a tie leaves the word as typed. A real word is never changed: "downsides" stays
 "downsides" though the zoning op-ed says "downsize" (MiniLM's vocabulary alone lacks
 "downside": it was changed before the word list was added).
 """

@@ -54,7 +54,6 @@ class Turn:
     # prepare
     text: str = ""  # the question as used for retrieval: markup and padded instructions removed
     instructed: bool = False  # instructions to the bot were removed from it
-    repairs: list[tuple[str, str]] = field(default_factory=list)  # typing slips repaired in it: (typed, meant)
     query: str = ""  # ``text``, joined to earlier turns when it is a follow-up
     # retrieve
     vector: np.ndarray | None = None  # the query's MiniLM vector

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answerers.conversation import shown_sentences
+from bot.answerers.shapes import BLAMES_WHAT
 from bot.argument import Arguments
 from bot.decision import (
     QUALIFIERS,
@@ -95,10 +96,7 @@ PROBLEMS = re.compile(
     r"consequences?|effects?|impacts?|evidence|examples?)\b",
     re.I,
 )
-WHY = re.compile(
-    r"^\W*(?:and |so |but )?(?:why|how come|what (?:makes|explains|causes|drives|is behind|lies behind)|what (?:\w+ ){1,4}blames? for)\b",
-    re.I,
-)
+WHY = re.compile(r"^\W*(?:and |so |but )?(?:why|how come|what (?:makes|explains|causes|drives|is behind|lies behind))\b", re.I)
 FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS | STOPWORDS)
 
 
@@ -333,7 +331,8 @@ class ExtractiveAnswerer:
         chosen = [s.row for s in ranked if s.score(r) >= top - gap][:limit]
         if is_list:
             chosen = self._follow_enumeration(chosen, limit)
-        if not followup and (WHY.match(question) or PROBLEMS.search(question)):
+        # ("What does the author blame for X?" asks for causes, as "why" does)
+        if not followup and (WHY.match(question) or BLAMES_WHAT.match(question) or PROBLEMS.search(question)):
             # The op-ed's thesis or conclusion restates what a "why" question asks about ("Why
             # are nurses leaving?": "The Uplands … have a staffing problem") and a recommendation
             # is no reason: the reasons (or the problems asked after) follow a sentence of the
