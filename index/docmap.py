@@ -23,7 +23,7 @@ import numpy as np
 
 from index.chunking import Span
 
-MAP_VERSION = "map-v17"
+MAP_VERSION = "map-v18"
 
 # The verbs of a call to action in the imperative ("Call them, write to them …", "So speak for them.").
 CALLS_TO_ACT = "call|write|tell|ask|demand|vote|join|sign|contact|email|urge|insist|speak|stand"
@@ -84,6 +84,16 @@ SIGNPOST = re.compile(
     r"(?:areas|factors|reasons|causes|problems|failures|flaws|mistakes|lessons|fronts|questions|issues|ways|reforms|steps|measures|changes)\b",
     re.I,
 )
+# How a column opens on a scene or a story rather than its subject ("Every morning before dawn,
+# the lanes …", "Last August I pronounced …", "When I was a boy, …", "At ten past six …"): such an
+# opening is a hook, not a statement of what the op-ed is about.
+SCENE = re.compile(
+    r"^\W*(?:every|last|at|on|one|once|yesterday|early|late|growing up|as a|it was|i|my|we|our|"
+    r"when (?:i|we|my|our)|in (?:\d{4}|the (?:spring|summer|autumn|fall|winter))|"
+    r"this (?:morning|week|month|year|spring|summer|autumn|fall|winter)|\w+ (?:years|months|weeks|days) ago)\b",
+    re.I,
+)
+QUOTED = re.compile(r"[\"“”]")
 POINT_WITHIN = 0.6  # of the op-ed, from its start
 MAX_POINTS = 2
 
@@ -224,6 +234,11 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
         if i < POINT_WITHIN * n and not asks[i] and (STATES_POINT.search(s.text) or SIGNPOST.search(s.text)) and not REPORTED.search(s.text)
     ]
     thesis = sorted({*thesis, *points[:MAX_POINTS]})
+    # An op-ed that opens by stating its subject ("Khyber Pakhtunkhwa, the long frontline of
+    # Pakistan's fight against militancy, is again under severe strain.") says in that sentence
+    # what it is about, however little it argues there.
+    if n > 1 and stands[0] and not asks[0] and not SCENE.match(sentences[0].text) and not QUOTED.search(sentences[0].text):
+        thesis = sorted({0, *thesis})
 
     # Prescriptive statements, not questions ("What should the city do instead?").
     prescribes = _prescribes(sentences)

@@ -11,7 +11,7 @@ from index.chunking import split_sentences
 from index.docmap import MAP_VERSION, build_map
 from index.documents import load_document, make_document
 from index.store import IndexStore
-from tests.conftest import DATA, ask
+from tests.conftest import DATA, ROOT, ask
 
 pytestmark = pytest.mark.slow
 OTHER = DATA / "other-opeds"
@@ -246,3 +246,14 @@ def test_a_noun_and_a_concession_are_no_recommendations(embedder):
     assert not any(t.startswith(("Cheap inputs can encourage", "None of this means")) for t in recs), recs
     assert any(t.startswith("Removal could work only if") for t in recs), recs
     assert any(t.startswith("Having long argued") for t in recs), recs
+
+
+def test_an_opening_that_states_the_subject_is_part_of_the_thesis_and_a_scene_is_not(embedder):
+    """ "Khyber Pakhtunkhwa … is again under severe strain." says what the op-ed is about however
+    little it argues; an opening scene ("Every morning before dawn, …") is a hook."""
+    sents, dmap = _map(embedder, load_document(ROOT / "index" / "corpus" / "kp-oped-2025-09-09.txt"))
+    assert 0 in dmap.thesis and sents[0].text.startswith("Khyber Pakhtunkhwa (KP), the long frontline"), [
+        sents[i].text for i in dmap.thesis
+    ]
+    sents, dmap = _map(embedder, load_document(OTHER / "water-oped.txt"))
+    assert sents[0].text.startswith("Every morning before dawn") and 0 not in dmap.thesis

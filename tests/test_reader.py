@@ -40,8 +40,8 @@ def test_map_of_the_shipped_op_ed(bot):
     dmap = index.maps["kp-oped-2025-09-09"]
     rows = index.sentence_rows("kp-oped-2025-09-09")
     sent = lambda i: index.sentences[rows[i]]  # noqa: E731
-    # the opening's thesis, and the sentence that announces the two areas the body argues
-    assert [sent(i).paragraph for i in dmap.thesis] == [1, 2, 3] and sent(dmap.thesis[-1]).text.startswith("The frequent emphasis")
+    # the opening's subject and thesis, and the sentence that announces the two areas the body argues
+    assert [sent(i).paragraph for i in dmap.thesis] == [1, 1, 2, 3] and sent(dmap.thesis[-1]).text.startswith("The frequent emphasis")
     assert dmap.conclusion and all(sent(i).paragraph == 9 for i in dmap.conclusion)
     recs = [sent(i).text for i in dmap.recommendations]
     for start in KP_LIST:

@@ -99,3 +99,13 @@ def test_what_the_author_blames_for_something_is_its_causes(bot):
     assert any("sanctuaries across the Durand Line" in t for t in _texts(a)), a.answer
     who = ask(bot, "Who does the author blame for the rise in violence?")
     assert who.lead.startswith("In its own words, where the op-ed puts the responsibility"), who.answer
+
+
+def test_where_the_author_stands_is_where_it_takes_a_position_not_where_the_topic_is_named(bot):
+    """ "Where does the author stand on negotiating with the TTP?": the sentences that judge
+    dialogue ("This is not to imply that negotiation is always illegitimate.", "Dialogue without
+    clearly defined red lines …") come before those that only name the TTP and negotiations
+    (before stop 18 the answer was the causes of its resurgence alone)."""
+    a = ask(bot, "Where does the author stand on negotiating with the TTP?")
+    texts = _texts(a)
+    assert any(t.startswith(("This is not to imply", "Dialogue without clearly defined red lines")) for t in texts), a.answer

@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.answerers.shapes import ACTOR, CLEFT, FAULT, RESPONSIBLE
 from bot.text import terms
-from index.docmap import REPORTED, STATES_POINT
+from index.docmap import NOT_MEANT, REPORTED, STATES_POINT
 from index.store import LoadedIndex
 
 MAX_HELD = 3  # sentences that say who is responsible, quoted for "who does the author blame?"
@@ -72,11 +72,17 @@ def held_responsible(index: LoadedIndex, rows: range, theirs: set[int], recommen
     return sorted(found[:MAX_HELD])
 
 
-def closeness(index: LoadedIndex, rows: range, vector: np.ndarray, topic: list[str]) -> Callable[[int], float]:
+def closeness(index: LoadedIndex, rows: range, vector: np.ndarray, topic: list[str], share: float = 0.5) -> Callable[[int], float]:
     """A sentence's closeness to a topic a question names: by meaning, plus a share of the
-    topic's words."""
+    topic's words (``share`` for all of them)."""
     words, sents, vecs = set(topic), index.sentences, index.sentence_vectors
-    return lambda i: float(vecs[rows[i]] @ vector) + 0.5 * len(words & set(terms(sents[rows[i]].text))) / len(words)
+    return lambda i: float(vecs[rows[i]] @ vector) + share * len(words & set(terms(sents[rows[i]].text))) / len(words)
+
+
+def takes_position(text: str, topic: set[str]) -> bool:
+    """Whether a sentence is where the author takes a position: in so many words, in the first
+    person, or by qualifying it ("This is not to imply that negotiation is always illegitimate.")."""
+    return states_position(text, topic) or declares_position(text) or bool(NOT_MEANT.search(text))
 
 
 def diagnosis(

@@ -15,7 +15,16 @@ import numpy as np
 
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
-from bot.answerers.findings import closeness, declares_position, diagnosis, evidence, faults, held_responsible, states_position
+from bot.answerers.findings import (
+    closeness,
+    declares_position,
+    diagnosis,
+    evidence,
+    faults,
+    held_responsible,
+    states_position,
+    takes_position,
+)
 from bot.answerers.shapes import (
     AUTHOR,
     BLAME_Q,
@@ -50,6 +59,7 @@ MAX_OBJECTIONS = 4
 MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
 MIN_STANDALONE, MAX_LEAN = 7, 2  # a closing line under 7 words comes with up to 2 sentences before it
 MAX_TOPICAL_REPLY = 2
+STANCE_SHARE, STANCE_BONUS = 0.25, 0.1  # a stance question's topic words, and a sentence that takes a position
 
 
 class OverviewAnswerer:
@@ -323,7 +333,14 @@ class OverviewAnswerer:
             )
             - set(theirs)  # the other side's case is not where the author stands
         )
-        picks = self._closest(claims, rows, turn.vector, residue, defer=False)[:2]
+        # nearest the topic by meaning more than by its words (a sentence that names the topic
+        # in passing is no view of it), and where the author takes a position before one that
+        # only argues nearby ("This is not to imply that negotiation is always illegitimate.")
+        near = closeness(self.index, rows, turn.vector, residue, share=STANCE_SHARE)
+        topic = set(residue)
+        score = {i: near(i) + STANCE_BONUS * takes_position(sents[rows[i]].text, topic) for i in claims}
+        best = max(score.values(), default=0.0)
+        picks = [i for i in claims if score[i] >= best - self.topic_gap][:2]
         # "is the writer for or against the plan?": where it says so, before a claim that merely mentions it
         stated = [i for i in claims if states_position(sents[rows[i]].text, set(residue))]
         if not stated and claims:  # declared in other words ("I support the principle of charging …")
