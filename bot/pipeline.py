@@ -28,7 +28,7 @@ from bot.quotes import finalize
 from bot.retrieval import HybridRetriever
 from bot.schema import Answer
 from bot.spelling import Speller
-from bot.text import focus, without_attribution
+from bot.text import expand_shorthand, focus, without_attribution
 from bot.turn import Draft, Request, Turn
 from bot.wording import compose, refusal
 from index.embeddings import MiniLMEmbeddings
@@ -51,6 +51,7 @@ class Parts:
 
 def prepare(turn: Turn, parts: Parts) -> Turn:
     turn.text, turn.instructed = focus(turn.question)
+    turn.text = expand_shorthand(turn.text)  # "last yr", "the govt"
     if parts.speller is not None:  # "acording to the writer": the word meant, not one the op-ed never uses
         turn.text, repairs = parts.speller.correct(turn.text)
         if repairs:

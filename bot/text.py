@@ -120,6 +120,13 @@ INSTRUCTION = re.compile(
     r"(letters?|emails?|essays?|poems?|songs?|tweets?|posts?|speech|story|stories|petitions?|press release|cover letter|limerick|haiku|rap|script|code)\b",
     re.I,
 )
+# a tell-me that asks the bot to assert something ("then tell me the ferry was cancelled on 100
+# days"), not to say what the op-ed says ("tell me the main argument", "tell me what it says")
+ASSERT = re.compile(
+    r"\btell\s+(?:me|us)\s+(?:that\s+|the\s+|a\s+|an\s+)(?!(?:what|why|how|who|when|where|which|whether|if|about)\b)"
+    r"(?:[\w’'-]+\s+){0,2}(?:is|are|was|were|has been|have been|will be|would be)\b",
+    re.I,
+)
 _CLAUSES = re.compile(
     r"(?<=[.!?;:])\s+|,?\s+(?:and\s+)?then\s+|\s+and\s+(?=(?:tell|say|explain|what|who|why|how|when|where|which|list|summari[sz]e|give)\b)",
     re.I,
@@ -129,8 +136,25 @@ _CLAUSES = re.compile(
 def without_instructions(text: str) -> tuple[str, bool]:
     """The text with every clause that instructs the bot removed, and whether any was."""
     clauses = [c for c in _CLAUSES.split(text) if c and c.strip()]
-    kept = [c for c in clauses if not INSTRUCTION.search(c)]
+    kept = [c for c in clauses if not INSTRUCTION.search(c) and not ASSERT.search(c)]
     return " ".join(kept).strip(), len(kept) < len(clauses)
+
+
+# Chat shorthand, read as the words it stands for ("last yr", "the govt's plan").
+SHORTHAND = {
+    "yr": "year", "yrs": "years", "govt": "government", "gov't": "government", "govts": "governments", "ppl": "people",
+    "abt": "about", "bc": "because", "b/c": "because", "cuz": "because", "w/o": "without", "w/": "with", "thru": "through",
+    "tho": "though", "u": "you", "ur": "your", "pls": "please", "plz": "please", "approx": "approximately", "avg": "average",
+    "dept": "department", "natl": "national", "intl": "international", "esp": "especially",
+}  # fmt: skip
+_SHORTHAND = re.compile(
+    r"(?<![\w/’'])(" + "|".join(re.escape(k) for k in sorted(SHORTHAND, key=len, reverse=True)) + r")(?!\w|\.\w|['’](?!s\b))", re.I
+)
+
+
+def expand_shorthand(text: str) -> str:
+    """The text with chat shorthand written out."""
+    return _SHORTHAND.sub(lambda m: SHORTHAND[m.group(1).lower()], text)
 
 
 _ASKS = re.compile(r"^\W*(?:what|what's|whats|why|how|who|whom|whose|when|where|which|tell me|explain|describe|summari[sz]e|list)\b", re.I)

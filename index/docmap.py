@@ -234,6 +234,21 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
         if i < POINT_WITHIN * n and not asks[i] and (STATES_POINT.search(s.text) or SIGNPOST.search(s.text)) and not REPORTED.search(s.text)
     ]
     thesis = sorted({*thesis, *points[:MAX_POINTS]})
+    # The position stated, then what should follow from it in the next breath ("I believe this is
+    # the worst transport decision the council has made … It should be reversed before a single
+    # contract is signed."): that is the thesis too.
+    thesis = sorted(
+        {*thesis}
+        | {
+            i + 1
+            for i in thesis
+            if STATES_POINT.search(sentences[i].text)
+            and i + 1 < n
+            and sentences[i + 1].paragraph == sentences[i].paragraph
+            and PRESCRIPTIVE.search(sentences[i + 1].text)
+            and not NOT_MEANT.search(sentences[i + 1].text)
+        }
+    )
     # An op-ed that opens by stating its subject ("Khyber Pakhtunkhwa, the long frontline of
     # Pakistan's fight against militancy, is again under severe strain.") says in that sentence
     # what it is about, however little it argues there.

@@ -42,6 +42,54 @@ REASON_CLAUSE = re.compile(
 POINTER = re.compile(rf"\b(that|this|it|those|these)\s*(?:{ITEM_WORDS})?\b", re.I)
 
 
+# The points of a list made inside one sentence: "whether by portraying … or by insisting …",
+# "… a strategy that includes strong intelligence, political reconciliation, … and …",
+# "if …; if …; and if …".
+WHETHER = re.compile(r"\bwhether\s+(.{8,}?)\s+or\s+(.{8,}?)(?=,|;|\.|$)", re.I)
+LIST_OPENER = re.compile(r"(?:\b(?:includ(?:es|e|ing)|namely)\b|:)\s*", re.I)
+# A clause that qualifies what comes before it is no point of a list ("ceasefire talks, many
+# brokered with the help of …, included …").
+CLAUSE = re.compile(r"^(?:many|most|some|which|who|whose|that|where|when|while|although|though|as|since|because|often|even)\b", re.I)
+MIN_ITEM_WORDS, MAX_ITEM_WORDS = 2, 14
+
+
+def inline_items(text: str) -> list[tuple[int, int]]:
+    """The points of a list within one sentence, as offsets into it ([] when it holds none):
+    its parts between semicolons, the two sides of "whether … or …", or a series "A, B(,) and C"
+    (from the word that opens it, "includes", "such as" or a colon, when there is one)."""
+    body = text.rstrip().rstrip(".!?")
+    parts = _spans(body, r"\s*;\s*(?:and\s+|or\s+)?")
+    if len(parts) >= 2 and all(len(body[a:b].split()) >= MIN_ITEM_WORDS for a, b in parts):
+        return parts
+    if m := WHETHER.search(body):
+        return [m.span(1), m.span(2)]
+    opener = None
+    for o in LIST_OPENER.finditer(body):
+        opener = o
+    start = opener.end() if opener else 0
+    items = _spans(body[start:], r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+(?=[^,]*$)")
+    items = [(a + start, b + start) for a, b in items]
+    if len(items) > 1 and len(body[items[0][0] : items[0][1]].split()) == 1:
+        items = [(items[0][0], items[1][1]), *items[2:]]  # "Practically, KP should …": one point
+    middle = [body[a:b] for a, b in items[1:-1]]
+    if len(items) >= 3 and all(MIN_ITEM_WORDS <= len(t.split()) <= MAX_ITEM_WORDS and not CLAUSE.match(t) for t in middle):
+        return items
+    return []
+
+
+def _spans(text: str, separator: str) -> list[tuple[int, int]]:
+    """The stretches of ``text`` between matches of ``separator``, stripped."""
+    out, at = [], 0
+    for m in [*re.finditer(separator, text), None]:
+        end = m.start() if m else len(text)
+        piece = text[at:end]
+        lead = len(piece) - len(piece.lstrip())
+        if piece.strip():
+            out.append((at + lead, at + lead + len(piece.strip())))
+        at = m.end() if m else end
+    return out
+
+
 SHOWN_RUN = 4  # words in a row that an answer shares with a sentence to count as showing it
 SHOWN_SHARE = 0.5  # of the sentence's words, in such runs
 SHOWN_QUOTE = 8  # or this many words in a row: a quote of part of the sentence
@@ -142,6 +190,10 @@ class ConversationAnswerer:
             # "and the second one?" is its second point.
             enumeration = self._enumeration_within(shown) or self._enumeration_around(shown)
             items = enumeration or [(sents[r].doc, sents[r].start, sents[r].end) for r in shown]
+            if len(items) == 1:
+                # one sentence shown, and a list made inside it: "the second example" is its second point
+                doc, start, _ = items[0]
+                items = [(doc, start + a, start + b) for a, b in inline_items(sents[shown[0]].text)] or items
             if len(items) < 2:
                 return None
             k = position(m, len(items))

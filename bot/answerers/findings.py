@@ -165,3 +165,32 @@ def evidence(texts: list[str], excluded: set[int], score: Callable[[int], float]
     best = max(scores.values())
     near = sorted((i for i in found if scores[i] >= best - gap), key=lambda i: -scores[i])
     return sorted(near[:MAX_TOPICAL])
+
+
+MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
+MIN_STANDALONE, MAX_LEAN = 7, 2  # a closing line under 7 words comes with up to 2 sentences before it
+
+
+def conclusion(sents: list, rows: range, dmap, ending: bool = False) -> list[int]:
+    """The conclusion as the passage it is: the map's conclusion sentences and those between
+    them in the closing paragraph ("The question is whether … A ban chooses the first outcome.
+    Regulated use … chooses the second. Our schools should choose the second." is read whole, or
+    its last word means nothing), unless that passage runs past ``MAX_CLOSING`` sentences; the
+    thesis when there is none. A closing line too short to stand alone ("So speak for them.")
+    comes with what it answers. With ``ending`` ("How does the op-ed end?"), a column that closes
+    on a scene or a quip after its conclusion has that added: the reader asked for its last words."""
+    picks: list[int] = list(dmap.conclusion)
+    if picks:
+        span = [i for i in range(picks[0], picks[-1] + 1) if sents[rows[i]].paragraph == sents[rows[picks[-1]]].paragraph]
+        picks = span if len(span) <= MAX_CLOSING and set(picks) <= set(span) else picks
+    picks = picks or list(dmap.thesis)
+
+    def lean(run: list[int]) -> list[int]:
+        while run and run[0] > 0 and len(run) <= MAX_LEAN and len(sents[rows[run[0]]].text.split()) < MIN_STANDALONE:
+            run = [run[0] - 1, *run]
+        return run
+
+    picks = lean(picks)
+    if ending and len(rows) - 1 not in picks:
+        picks = sorted({*picks, *lean([len(rows) - 1])})
+    return picks

@@ -144,4 +144,4 @@ def _long_date(iso: str) -> str:
         d = dt.date.fromisoformat(iso)
     except ValueError:
         return ""
-    return f" ({d.day} {d.strftime('%B %Y')})"
+    return f" ({d.strftime('%B')} {d.day}, {d.year})"  # as a dateline prints it

@@ -17,6 +17,7 @@ from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
 from bot.answerers.findings import (
     closeness,
+    conclusion,
     declares_position,
     diagnosis,
     evidence,
@@ -26,6 +27,7 @@ from bot.answerers.findings import (
     takes_position,
 )
 from bot.answerers.shapes import (
+    ASKS_ENDING,
     AUTHOR,
     BLAME_Q,
     BLAMES_WHAT,
@@ -56,8 +58,6 @@ from index.store import LoadedIndex
 
 MAX_RECOMMENDATIONS = 10
 MAX_OBJECTIONS = 4
-MAX_CLOSING = 6  # sentences of the closing paragraph quoted whole as the conclusion
-MIN_STANDALONE, MAX_LEAN = 7, 2  # a closing line under 7 words comes with up to 2 sentences before it
 MAX_TOPICAL_REPLY = 2
 STANCE_SHARE, STANCE_BONUS = 0.25, 0.1  # a stance question's topic words, and a sentence that takes a position
 
@@ -199,15 +199,7 @@ class OverviewAnswerer:
         if residue and not (kind == "problems" and PROBLEMS_OF.search(turn.text) and self._names_topic(doc, residue)):
             return None  # "what does it argue about X?": a passage question, for retrieval
         if kind == "conclusion":
-            picks = self._closing(dmap.conclusion, rows) or dmap.thesis
-            # a closing line too short to stand alone ("So speak for them.") with what it answers
-            while (
-                picks
-                and picks[0] > 0
-                and len(picks) <= MAX_LEAN
-                and len(self.index.sentences[rows[picks[0]]].text.split()) < MIN_STANDALONE
-            ):
-                picks = [picks[0] - 1, *picks]
+            picks = conclusion(self.index.sentences, rows, dmap, ending=bool(ASKS_ENDING.search(turn.text)))
         elif kind == "problems":
             near = closeness(self.index, rows, vector, residue) if residue else None
             turn.topical = (kind, residue) if residue else None  # a model backend may add to it
@@ -242,17 +234,6 @@ class OverviewAnswerer:
         … every department must share the pain")."""
         theirs = set(self.arguments.of(doc)[0])
         return [i for i in dmap.recommendations if i not in theirs]
-
-    def _closing(self, conclusion: list[int], rows: range) -> list[int]:
-        """The conclusion as the passage it is: its sentences and those between them in the
-        closing paragraph ("The question is whether … A ban chooses the first outcome. Regulated
-        use … chooses the second. Our schools should choose the second." is read whole, or its
-        last word means nothing), unless that passage runs past ``MAX_CLOSING`` sentences."""
-        if not conclusion:
-            return []
-        sents = self.index.sentences
-        span = [i for i in range(conclusion[0], conclusion[-1] + 1) if sents[rows[i]].paragraph == sents[rows[conclusion[-1]]].paragraph]
-        return span if len(span) <= MAX_CLOSING and set(conclusion) <= set(span) else conclusion
 
     def _recommendations(self, turn: Turn, doc: str, dmap, rows: range, residue: list[str], lead: str) -> Draft | None:
         """The op-ed's list of recommendations (with the sentence announcing it), or, without a

@@ -166,3 +166,8 @@ TO_PUBLIC = re.compile(
 AUTHOR = re.compile(r"^(?:the |this |our )?(?:" + OPED_NOUN + r"|she|he|they|it)\b", re.I)
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 WHO = re.compile(r"^\W*(?:and |so |but )?(?:who|whom|whose)\b", re.I)
+# The op-ed's last words asked for as such ("How does the op-ed end?"), not only its conclusion.
+ASKS_ENDING = re.compile(
+    r"\bhow does (?:the |this |that )?(?:op-?ed|article|piece|column|essay|it) end\b|\bending\b|\b(?:final|last|closing) (?:words?|lines?|sentences?)\b",
+    re.I,
+)
