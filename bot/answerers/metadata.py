@@ -128,7 +128,7 @@ class MetadataAnswerer:
         if intent.field == "title" and value:
             return Draft(answered=True, lead=f"The op-ed is listed as ‘{value}’.")
         if intent.field == "date" and value:
-            return Draft(answered=True, lead=f"{name} is dated {value}{_long_date(value)}.")
+            return Draft(answered=True, lead=f"{name} is dated {value}{long_date(value)}.")
         if intent.field == "author" and value:
             return Draft(answered=True, lead=f"{name} is by {value}.")
         if intent.field == "source" and value:
@@ -137,7 +137,7 @@ class MetadataAnswerer:
         return refusal(self.index.documents, reason=f"no {intent.field} in the metadata", lead=lead)
 
 
-def _long_date(iso: str) -> str:
+def long_date(iso: str) -> str:
     import datetime as dt
 
     try:

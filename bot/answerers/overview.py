@@ -43,6 +43,7 @@ from bot.answerers.shapes import (
     TO_PUBLIC,
     WEAK_CUES,
     WHO,
+    why_judged,
 )
 from bot.argument import MAX_REPLY, Arguments, reply_to
 from bot.decision import VIEW_OF
@@ -110,6 +111,8 @@ class OverviewAnswerer:
             # "Does the author acknowledge any objections to the proposals?": the other side's
             matches = [m for m in matches if m[0] != "recommendations"]
         kind, cue, found = matches[0]
+        if kind == "stance" and why_judged(question, found):
+            return None  # its reasons: a passage question
         if kind == "rebuttal" and CUES["objections"].search(cue.sub(" ", question)):
             # "What objections does she address, and how does she respond?": both, together
             # ("How does she respond to critics?" names the critics only to ask for the reply)
@@ -118,10 +121,8 @@ class OverviewAnswerer:
         for _, c, _ in matches:
             rest = c.sub(" ", rest)  # every cue's words, not only the first kind's
         residue = sorted(topic_terms(rest))
-        if kind == "objections":
-            residue = [w for w in residue if w not in OBJECTION_NOUNS]
-        if kind == "evidence":
-            residue = [w for w in residue if w not in EVIDENCE_WORDS]
+        if kind in ("objections", "evidence"):
+            residue = [w for w in residue if w not in (OBJECTION_NOUNS if kind == "objections" else EVIDENCE_WORDS)]
         if doc is not None and any(not WEAK_CUES.match(f) for f in found):
             named = {stem(w.lower()) for w in names(question)}
             foreign = [w for w in residue if w not in self._vocab.get(doc, set()) and w not in named]

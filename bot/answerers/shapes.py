@@ -11,6 +11,20 @@ import re
 from bot.text import OPED_NOUN, stem
 from index.docmap import CALLS_TO_ACT
 
+# A judgement asked for ("… is a good idea?"): where the author stands, unless the question asks
+# why it judges so ("Why does the author think trading prisoners … is a bad idea?": its reasons).
+JUDGED = (
+    r"(?:a )?(?:good|bad|smart|wise|terrible|great) idea|(?:is|are|was|were) (?:a )?mistake|"
+    r"the (?:right|wrong) (?:call|move|approach|decision|answer)|(?:okay|ok|happy|comfortable) with"
+)
+WHY_JUDGED = re.compile(rf"^\W*(?:and |so |but )?(?:why|how come)\b(?=.*\b(?:{JUDGED})\b)", re.I)
+
+
+def why_judged(question: str, found: list[str]) -> bool:
+    """Whether a question asks why the author judges something so, by a judgement cue alone."""
+    return bool(WHY_JUDGED.match(question)) and all(re.fullmatch(JUDGED, f, re.I) for f in found)
+
+
 CUES = {
     "recommendations": re.compile(
         r"\b(recommend\w*|propos(?:e|es|al|als|ing)|(?:is|are|was|were|being|been) proposed|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
@@ -52,7 +66,9 @@ CUES = {
         r"criticis(?:e|es|ed|ing)|criticiz(?:e|es|ed|ing)|blam\w*|(?:holds?|held) (?:\w+ ){0,3}responsible|at fault|"
         r"who(?:['’]s| is| are| was| were) (?:most )?responsible|"
         r"(?:does|is) (?:the )?(?:author|writer|columnist|op-?ed|piece|article) (?:\w+ )?(?:support|oppose|favou?r|back|endorse|"
-        r"agree with|approve of|against|for))\b",
+        r"agree with|approve of|against|for)|"
+        # a judgement asked for: "Does the author think negotiating with the TTP is a good idea?"
+        rf"{JUDGED})\b",
         re.I,
     ),
     "summary": re.compile(
