@@ -94,6 +94,11 @@ SCENE = re.compile(
     re.I,
 )
 QUOTED = re.compile(r"[\"“”]")
+ANNOUNCES = re.compile(
+    r"^\W*(?:so |but |and )?(?:here(?:['’]s| is) (?:the|my|our) (?:real |central |basic |core )?(?:problem|point|thing|truth|catch|trouble|answer|rub|reality|issue)"
+    r"|(?:the|my|our) (?:real |central |basic |core )?(?:problem|point|answer|truth|trouble|issue) is (?:this|simple))\W*$",
+    re.I,
+)
 POINT_WITHIN = 0.6  # of the op-ed, from its start
 MAX_POINTS = 2
 
@@ -233,6 +238,10 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
         for i, s in enumerate(sentences)
         if i < POINT_WITHIN * n and not asks[i] and (STATES_POINT.search(s.text) or SIGNPOST.search(s.text)) and not REPORTED.search(s.text)
     ]
+    # "Here is the problem." announces the point; the sentence after it makes it ("On roughly 70
+    # percent of the city's residential land, it is currently illegal to build …"), first.
+    announced = [i + 1 for i, s in enumerate(sentences[:-1]) if i + 1 < POINT_WITHIN * n and ANNOUNCES.match(s.text)]
+    points = [*announced, *(i for i in points if i not in announced and i - 1 not in announced)]
     thesis = sorted({*thesis, *points[:MAX_POINTS]})
     # The position stated, then what should follow from it in the next breath ("I believe this is
     # the worst transport decision the council has made … It should be reversed before a single

@@ -257,3 +257,12 @@ def test_an_opening_that_states_the_subject_is_part_of_the_thesis_and_a_scene_is
     ]
     sents, dmap = _map(embedder, load_document(OTHER / "water-oped.txt"))
     assert sents[0].text.startswith("Every morning before dawn") and 0 not in dmap.thesis
+
+
+def test_the_sentence_after_here_is_the_problem_is_part_of_the_thesis(embedder):
+    """ "Here is the problem." announces the point; the sentence after it makes it (the zoning
+    op-ed's "On roughly 70 percent of the city's residential land, it is currently illegal …")."""
+    sents, dmap = _map(embedder, load_document(OTHER / "zoning-oped.txt"))
+    thesis = [sents[i].text for i in dmap.thesis]
+    assert any(t.startswith("On roughly 70 percent of the city's residential land") for t in thesis), thesis
+    assert "Here is the problem." not in thesis
