@@ -228,31 +228,6 @@ def test_recommendations_on_the_topic_the_list_opens_with_are_the_whole_list(bot
     assert [q.text.split(",")[0] for q in one.quotes] == ["Last but not least"], one.answer
 
 
-def test_the_conclusion_is_the_closing_passage_read_whole(bot, other_bots):
-    """ "How does it end?" quotes the closing paragraph from its first concluding sentence to its
-    last word, the sentences between included: "Our schools should choose the second." means
-    nothing without the question it answers. The map's own conclusion sentences are among them.
-    (The closing paragraph is the last that argues or recommends: a column may end on a scene.)"""
-    for b in (bot, *other_bots.values()):
-        a = ask(b, "How does the op-ed end?")
-        index = b.index
-        doc = next(iter(index.documents))
-        rows = index.sentence_rows(doc)
-        conclusion = [rows[i] for i in index.maps[doc].conclusion]
-        closing = index.sentences[conclusion[-1]].paragraph
-        end = max(r for r in rows if index.sentences[r].paragraph == closing)
-        shown = [next(r for r in rows if index.sentences[r].start == q.start) for q in a.quotes]
-        assert shown == list(range(shown[0], end + 1)), (doc, a.answer)  # one passage, to the paragraph's end
-        assert set(conclusion) <= set(shown)
-    assert ask(other_bots["ferry-oped"], "How does the op-ed end?").quotes[-1].text.startswith("And above all it must put")
-    ai = ask(other_bots["ai-schools-oped"], "How does the piece wrap up?")
-    assert [q.text for q in ai.quotes][-3:] == [
-        "A ban chooses the first outcome.",
-        "Regulated use, taught by teachers who understand both its power and its limits, chooses the second.",
-        "Our schools should choose the second.",
-    ]
-
-
 def test_what_the_author_acknowledges_or_admits_is_the_other_side(bot, other_bots):
     """Conceding is answering the other side: "What risks or downsides does the author
     acknowledge?" gets the objections the op-ed sets out (its words for them, "risks",

@@ -117,3 +117,33 @@ def test_a_judgement_asked_for_is_the_author_s_stance_and_why_it_judges_so_its_r
     assert any(t.startswith(("This is not to imply", "Dialogue without clearly defined red lines")) for t in stance), stance
     why = _texts(ask(bot, "Why does the author think trading prisoners for breaks in the fighting is a bad idea?"))
     assert any("reconstitute operational capacity" in t for t in why), why
+
+
+def test_the_conclusion_is_the_closing_passage_read_whole(bot, other_bots):
+    """ "How does it end?" quotes the closing paragraph from its first concluding sentence to its
+    last word, the sentences between included: "Our schools should choose the second." means
+    nothing without the question it answers. The map's own conclusion sentences are among them.
+    (The closing paragraph is the last that argues or recommends: a column may end on a scene,
+    whose last words then follow, as the reader asked how it ends: stop 18.)"""
+    for b in (bot, *other_bots.values()):
+        a = ask(b, "How does the op-ed end?")
+        index = b.index
+        doc = next(iter(index.documents))
+        rows = index.sentence_rows(doc)
+        conclusion = [rows[i] for i in index.maps[doc].conclusion]
+        closing = index.sentences[conclusion[-1]].paragraph
+        end = max(r for r in rows if index.sentences[r].paragraph == closing)
+        shown = [next(r for r in rows if index.sentences[r].start == q.start) for q in a.quotes]
+        passage = [r for r in shown if r <= end]
+        assert passage == list(range(passage[0], end + 1)), (doc, a.answer)  # one passage, to the paragraph's end
+        assert set(conclusion) <= set(passage)
+        last_words = [r for r in shown if r > end]
+        assert not last_words or last_words[-1] == rows[-1], (doc, a.answer)  # then the op-ed's last words
+    ferry = [q.text for q in ask(other_bots["ferry-oped"], "How does the op-ed end?").quotes]
+    assert any(t.startswith("And above all it must put") for t in ferry) and ferry[-1] == '"And the langoustines can swim."', ferry
+    ai = ask(other_bots["ai-schools-oped"], "How does the piece wrap up?")
+    assert [q.text for q in ai.quotes][-3:] == [
+        "A ban chooses the first outcome.",
+        "Regulated use, taught by teachers who understand both its power and its limits, chooses the second.",
+        "Our schools should choose the second.",
+    ]
