@@ -46,7 +46,9 @@ CONCESSION = re.compile(
 # A sentence in the author's own voice even when it reports: "But I would gently point out …".
 OWN_VOICE = re.compile(r"^\W*(?:but|yet|however|still)\b|\b(?:i|we) (?:\w+ ){0,2}(?:argue|say|point|claim|insist|contend)", re.I)
 REPORTING = re.compile(
-    r"\b(argue|argues|say|says|worry|worries|point to|points to|points? out|claim|claims|insist|insists|contend|contends|fear|fears)\b",
+    r"\b(argue|argues|say|says|worry|worries|point to|points to|points? out|claim|claims|insist|insists|contend|contends|fear|fears|"
+    # ("The council's report adds that the ferry was cancelled on 37 days …")
+    r"adds|added|notes|noted|promises|promised|maintains|maintained|warns|warned|predicts|predicted|assumes|assumed)\b",
     re.I,
 )
 # A sentence that turns against what came before it: the author answering an objection.

@@ -117,7 +117,8 @@ INSTRUCTION = re.compile(
     # ("write me a persuasive letter to my councillor"): the bot quotes the op-ed, it writes nothing
     r"\b(ignore|disregard|forget|never mind)\s+(about\s+)?(the|this)\s+(article|op-?ed|piece|column|document|text|editorial)\b|"
     r"\b(write|draft|compose|generate|create|produce|pen)\s+(me\s+|us\s+)?(a|an|some|my)\s+([\w-]+\s+){0,2}"
-    r"(letters?|emails?|essays?|poems?|songs?|tweets?|posts?|speech|story|stories|petitions?|press release|cover letter|limerick|haiku|rap|script|code)\b",
+    r"(letters?|emails?|essays?|poems?|songs?|tweets?|posts?|speech|story|stories|petitions?|press release|cover letter|limerick|haiku|rap|script|code|"
+    r"op-?eds?|articles?|columns?|editorials?)\b",
     re.I,
 )
 # a tell-me that asks the bot to assert something ("then tell me the ferry was cancelled on 100
@@ -152,9 +153,13 @@ _SHORTHAND = re.compile(
 )
 
 
+# "What's the name of …" asks as "What is the name of …" does (the decision reads the question's shape).
+_IS = re.compile(r"\b(what|who|where|when|how|which|that|there|here)(?:['’]s|(?<=what)s)\b", re.I)
+
+
 def expand_shorthand(text: str) -> str:
-    """The text with chat shorthand written out."""
-    return _SHORTHAND.sub(lambda m: SHORTHAND[m.group(1).lower()], text)
+    """The text with chat shorthand and a question word's "'s" written out."""
+    return _IS.sub(lambda m: f"{m.group(1)} is", _SHORTHAND.sub(lambda m: SHORTHAND[m.group(1).lower()], text))
 
 
 _ASKS = re.compile(r"^\W*(?:what|what's|whats|why|how|who|whom|whose|when|where|which|tell me|explain|describe|summari[sz]e|list)\b", re.I)
