@@ -163,3 +163,12 @@ def test_an_op_ed_of_the_bot_s_own_is_a_writing_request(bot):
     )
     assert not a.answered and not a.quotes and "PWNED" not in a.answer, a.answer
     assert without_instructions("Write a summary of the op-ed.") == ("Write a summary of the op-ed.", False)
+
+
+def test_what_someone_else_asked_for_is_no_recommendation_of_the_author(bot):
+    """ "and what did KP's own leaders ask for?" is about the leadership's demand (consultation with
+    the Centre), not the op-ed's four recommendations; "what does the author ask for?" is them."""
+    theirs = ask(bot, "And what did KP's own leaders ask for?")
+    assert any("publicly urged consultation with the Centre" in t for t in _texts(theirs)), theirs.answer
+    assert not theirs.lead.startswith("The op-ed makes"), theirs.lead
+    assert ask(bot, "What does the author ask for?").lead.startswith("The op-ed makes"), "the author's own"

@@ -194,3 +194,20 @@ def conclusion(sents: list, rows: range, dmap, ending: bool = False) -> list[int
     if ending and len(rows) - 1 not in picks:
         picks = sorted({*picks, *lean([len(rows) - 1])})
     return picks
+
+
+def addresses_a_list(index: LoadedIndex, dmap, rows: range, residue: list[str]) -> bool:
+    """Whether the topic named is who or what one of the op-ed's enumerations is addressed to:
+    its words are in the list's first item ("Moving ahead, KP's leadership should …"), so
+    "what steps for KP's leadership?" asks for the whole list."""
+    sents = index.sentences
+    for run in dmap.enumerations:
+        k = next((k for k, r in enumerate(rows) if sents[r].start <= run[0][0] < sents[r].end), None)
+        if k is None:
+            continue
+        # the first item, and the sentence before it in the same paragraph ("The council
+        # should therefore commit to a clear sequence. First, …")
+        heads = [rows[k]] + ([rows[k - 1]] if k > 0 and sents[rows[k - 1]].paragraph == sents[rows[k]].paragraph else [])
+        if set(residue) <= {w for r in heads for w in terms(sents[r].text)}:
+            return True
+    return False

@@ -16,6 +16,7 @@ import numpy as np
 from bot.answerers.conversation import ORDINAL_REF, shown_sentences
 from bot.answerers.conversation import position as _position
 from bot.answerers.findings import (
+    addresses_a_list,
     closeness,
     conclusion,
     declares_position,
@@ -27,6 +28,7 @@ from bot.answerers.findings import (
     takes_position,
 )
 from bot.answerers.shapes import (
+    ASKED_BY,
     ASKS_ENDING,
     AUTHOR,
     BLAME_Q,
@@ -139,9 +141,16 @@ class OverviewAnswerer:
         if found is None:
             return None
         kind, residue = found
-        if kind in ("rebuttal", "stance") and (view := VIEW_OF.search(turn.text)) and not AUTHOR.match(view.group(1)):
+        view = (
+            VIEW_OF.search(turn.text)
+            if kind in ("rebuttal", "stance")
+            else ASKED_BY.search(turn.text)
+            if kind == "recommendations"
+            else None
+        )
+        if view and not AUTHOR.match(view.group(1)):
             # "How did Sir Julian respond to criticism?", "What does the mayor think about the
-            # plan?": someone else's reply or view, for retrieval and the decision
+            # plan?", "what did KP's own leaders ask for?": someone else's, for retrieval
             return None
         dmap = self.index.maps.get(doc)
         if dmap is None:
@@ -253,7 +262,7 @@ class OverviewAnswerer:
             return Draft(answered=True, quotes=self._numbered([self._row_span(rows[i]) for i in ours]), lead=lead)
         listed = self._listed(dmap, rows)
         counting = bool(HOW_MANY.search(turn.text)) and bool(listed)  # "How many rules does she propose?": the list, counted
-        if topic and not counting and not (residue and self._addresses_a_list(dmap, rows, residue)):
+        if topic and not counting and not (residue and addresses_a_list(self.index, dmap, rows, residue)):
             # A question that names its own topic at length may be about another passage
             # ("since it says X, what alternative does it propose?"): let retrieval have it
             # when some other sentence is clearly nearer.
@@ -362,22 +371,6 @@ class OverviewAnswerer:
 
         best: list[tuple[int, int]] = max(dmap.enumerations, key=prescriptive, default=[])
         return best if best and prescriptive(best) else []
-
-    def _addresses_a_list(self, dmap, rows: range, residue: list[str]) -> bool:
-        """Whether the topic named is who or what one of the op-ed's enumerations is addressed to:
-        its words are in the list's first item ("Moving ahead, KP's leadership should …"), so
-        "what steps for KP's leadership?" asks for the whole list."""
-        sents = self.index.sentences
-        for run in dmap.enumerations:
-            k = next((k for k, r in enumerate(rows) if sents[r].start <= run[0][0] < sents[r].end), None)
-            if k is None:
-                continue
-            # the first item, and the sentence before it in the same paragraph ("The council
-            # should therefore commit to a clear sequence. First, …")
-            heads = [rows[k]] + ([rows[k - 1]] if k > 0 and sents[rows[k - 1]].paragraph == sents[rows[k]].paragraph else [])
-            if set(residue) <= {w for r in heads for w in terms(sents[r].text)}:
-                return True
-        return False
 
     def _closest(self, picks: list[int], rows: range, vector: np.ndarray, topic: list[str], defer: bool = True) -> list[int]:
         """The recommendations nearest a topic (within ``topic_gap`` of the best, by meaning plus a

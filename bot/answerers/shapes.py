@@ -187,3 +187,9 @@ ASKS_ENDING = re.compile(
     r"\bhow does (?:the |this |that )?(?:op-?ed|article|piece|column|essay|it) end\b|\bending\b|\b(?:final|last|closing) (?:words?|lines?|sentences?)\b",
     re.I,
 )
+# Someone asking for something ("what did KP's own leaders ask for?"): theirs unless the author.
+ASKED_BY = re.compile(
+    r"\b(?:what|how) (?:does|do|did|would|will|has|have|is|are|was|were) (.{1,60}?) "
+    r"(?:ask(?:ing|ed)?|want(?:ing|ed)?|propos(?:e|ing|ed)|recommend(?:ing|ed)?|suggest(?:ing|ed)?|call(?:ing|ed)?|demand(?:ing|ed)?|urg(?:e|ing|ed)|advocat(?:e|ing|ed))\b",
+    re.I,
+)
