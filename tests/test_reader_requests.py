@@ -172,3 +172,15 @@ def test_what_someone_else_asked_for_is_no_recommendation_of_the_author(bot):
     assert any("publicly urged consultation with the Centre" in t for t in _texts(theirs)), theirs.answer
     assert not theirs.lead.startswith("The op-ed makes"), theirs.lead
     assert ask(bot, "What does the author ask for?").lead.startswith("The op-ed makes"), "the author's own"
+
+
+def test_a_follow_up_on_a_list_point_may_frame_its_why_in_more_words(bot):
+    """ "the second one — why does the author care so much about that?" after the recommendations:
+    the second point and what the op-ed says on it elsewhere (the words "the author", "so much"
+    frame the question, they name no new topic)."""
+    recs = ask(bot, "What does the author recommend?")
+    history = [{"role": "user", "content": "What does the author recommend?"}, {"role": "assistant", "content": recs.answer}]
+    a = ask(bot, "the second one — why does the author care so much about that?", history)
+    texts = _texts(a)
+    assert texts and texts[0].startswith("Second, provincial-federal coordination"), a.answer
+    assert len(texts) >= 2, a.answer

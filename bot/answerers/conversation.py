@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.argument import Arguments
 from bot.quotes import quotes_at
-from bot.text import terms
+from bot.text import FRAME_WORDS, STOPWORDS, stem, terms
 from bot.turn import Draft, Turn
 from bot.wording import lead_for, list_too_short
 from index.store import LoadedIndex
@@ -31,7 +31,6 @@ ORDINAL_REF = re.compile(
     rf"\b(?:the\s+)?({'|'.join(ORDINALS)}|last|final|(?:number|no\.?|#)\s*(\d{{1,2}})|\[(\d{{1,2}})\])(?:\s+{ITEM_WORDS})?\b", re.I
 )
 MORE = re.compile(r"\b(more|elaborate|expand|explain|details?|go on|continue|what else)\b", re.I)
-WHY = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:why|how come)\b", re.I)
 # A point that carries its own reason: "…, thereby closing the long chain of custody through
 # which leaks presently occur", "…, because a fishing town without young fishermen is …".
 REASON_CLAUSE = re.compile(
@@ -39,6 +38,8 @@ REASON_CLAUSE = re.compile(
     r"to (?:ensure|prevent|stop|avoid|protect|guarantee|make sure))\b",
     re.I,
 )
+ASKS_WHY = re.compile(r"\b(?:why|how come)\b", re.I)
+FRAME = frozenset(stem(w) for w in FRAME_WORDS | STOPWORDS)
 POINTER = re.compile(rf"\b(that|this|it|those|these)\s*(?:{ITEM_WORDS})?\b", re.I)
 
 
@@ -167,11 +168,13 @@ class ConversationAnswerer:
 
     def answer(self, turn: Turn) -> Draft | None:
         answers = [t["content"] for t in reversed(turn.history) if t["role"] == "assistant"]
-        if not answers or len(set(terms(turn.text))) > self.max_terms:
+        # (words that frame a question, "the author", "so much", leave it a follow-up)
+        if not answers or len(set(terms(turn.text)) - FRAME) > self.max_terms:
             return None
         m = ORDINAL_REF.search(turn.text)
-        # "why the second one?": its reasons are what the op-ed says after it or elsewhere on it
-        wants_more = bool(MORE.search(turn.text)) or bool(m and WHY.match(turn.text))
+        # "why the second one?", "the second one — why does the author care so much about that?":
+        # its reasons are what the op-ed says after it or elsewhere on it
+        wants_more = bool(MORE.search(turn.text)) or bool(m and ASKS_WHY.search(turn.text))
         if not m and not (wants_more and POINTER.search(turn.text)):
             return None
         # "that" is the last answer; "the third one" counts in the last answer that was a list
@@ -213,7 +216,7 @@ class ConversationAnswerer:
             more = self._continuation(picked[0], exclude=set(shown))
             if more:
                 picked, kind = picked + more, "more"
-            elif WHY.match(turn.text) and REASON_CLAUSE.search(self.index.documents[picked[0][0]].text[picked[0][1] : picked[0][2]]):
+            elif ASKS_WHY.search(turn.text) and REASON_CLAUSE.search(self.index.documents[picked[0][0]].text[picked[0][1] : picked[0][2]]):
                 # "Why the first one?" of a point that gives its reason as it makes it: that
                 # sentence is the answer, though the reader has just read it
                 kind = "reason-within"
