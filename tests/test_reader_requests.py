@@ -184,3 +184,11 @@ def test_a_follow_up_on_a_list_point_may_frame_its_why_in_more_words(bot):
     texts = _texts(a)
     assert texts and texts[0].startswith("Second, provincial-federal coordination"), a.answer
     assert len(texts) >= 2, a.answer
+
+
+def test_the_problems_are_the_sentences_that_say_what_is_wrong(bot):
+    """Each paragraph of the diagnosis by its sentence that names what is wrong: the opening's
+    "The result has been a devastating mix of more attacks, eroded public confidence …" rather than
+    the one that describes the rise in militant activity."""
+    texts = _texts(ask(bot, "What problems does the op-ed identify?"))
+    assert any(t.startswith("The result has been a devastating mix") for t in texts), texts

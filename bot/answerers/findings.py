@@ -85,6 +85,17 @@ def takes_position(text: str, topic: set[str]) -> bool:
     return states_position(text, topic) or declares_position(text) or bool(NOT_MEANT.search(text))
 
 
+# Words that say something is wrong: a sentence that names a problem carries them.
+NEGATIVE = re.compile(
+    r"\b(?:crisis|crises|fail\w*|risks?|risking|threat\w*|devastat\w*|erod\w*|undermin\w*|embolden\w*|collaps\w*|declin\w*|worse\w*|"
+    r"shortage\w*|damag\w*|harm\w*|danger\w*|loss\w*|lost|strain\w*|violen\w*|attacks?|problem\w*|wrong|mistake\w*|cannot|unable|"
+    r"too (?:little|late|few|slow|weak)|leak\w*|cheat\w*|scandal\w*|dies|died|dead|deaths?|closed?|shut|costs?|expensive|"
+    r"unafford\w*|illegal|forbid\w*|strand\w*|cancel\w*|broken|delay\w*|confus\w*|divisive|instabilit\w*|weak\w*)\b",
+    re.I,
+)
+NEGATIVE_WEIGHT = 0.02  # per such word, on closeness to its paragraph and to the question (0.05 lost a fisheries answer)
+
+
 def diagnosis(
     index: LoadedIndex,
     rows: range,
@@ -116,11 +127,14 @@ def diagnosis(
         best = [max(members, key=topic) for members in by_par.values()]
         return sorted(sorted(best, key=topic, reverse=True)[:MAX_PROBLEMS])
     picks = []
+    # a paragraph's sentence that names what is wrong ("a devastating mix of more attacks, eroded
+    # public confidence …") before one that only describes
+    bad = {i: NEGATIVE_WEIGHT * len(NEGATIVE.findall(sents[rows[i]].text)) for members in by_par.values() for i in members}
     for members in by_par.values():
         centre = vecs[[rows[i] for i in members]].mean(axis=0)
-        picks.append(max(members, key=lambda i: float(vecs[rows[i]] @ centre)))
+        picks.append(max(members, key=lambda i: float(vecs[rows[i]] @ centre) + bad[i]))
     # the opening states the problem; the other paragraphs by closeness to the question
-    rest = sorted(picks[1:], key=lambda i: -float(vecs[rows[i]] @ vector))
+    rest = sorted(picks[1:], key=lambda i: -float(vecs[rows[i]] @ vector) - bad[i])
     return sorted([*picks[:1], *rest][:MAX_PROBLEMS])
 
 
