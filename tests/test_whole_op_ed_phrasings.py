@@ -21,6 +21,7 @@ def _texts(answer) -> list[str]:
     ("question", "canonical"),
     [
         ("What fixes are proposed?", "What does the op-ed recommend?"),
+        ("Any measures proposed?", "What does the op-ed recommend?"),
         ("Give me three bullet points.", "What is the op-ed about?"),
         ("Explain the op-ed like I'm five.", "What is the op-ed about?"),
         ("Put it in plain English for me.", "What is the op-ed about?"),

@@ -27,7 +27,8 @@ def why_judged(question: str, found: list[str]) -> bool:
 
 CUES = {
     "recommendations": re.compile(
-        r"\b(recommend\w*|propos(?:e|es|al|als|ing)|(?:is|are|was|were|being|been) proposed|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
+        r"\b(recommend\w*|propos(?:e|es|al|als|ing)|(?:is|are|was|were|being|been) proposed|"
+        r"(?:measures|steps|solutions|changes|reforms|fixes|actions|ideas|policies|remedies) proposed(?! (?:by|for)\b)|suggest\w*|advocat\w*|prescri\w*|solutions?|remed\w*|"
         r"what(?=(?:['’]s| is)? (?:\w+ ){0,6}(?:should|must|ought to|needs? to)\b.*\b(?:do|done|happen|take)\b)|should be done|way forward|"
         r"call(?:s|ed|ing)? for|asks? for|urg(?:e|es|ing)|wants? (?:done|to see)|wants?(?=\W*$)|(?:want|ask)\w*\b.{0,60}\bto (?:\w+ly )?(?:do|take)|would like to see|"
         r"policy (?:advice|options)|what to do)\b",
