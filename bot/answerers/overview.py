@@ -213,7 +213,10 @@ class OverviewAnswerer:
         elif kind == "problems":
             near = closeness(self.index, rows, vector, residue) if residue else None
             turn.topical = (kind, residue) if residue else None  # a model backend may add to it
-            picks = diagnosis(self.index, rows, set(self.arguments.of(doc)[0]), dmap.recommendations, vector, near)
+            # the op-ed's problems however they are asked ("What has the author worried?"): as the
+            # canonical question, unless a topic is named
+            asked = vector if residue else self._vectors[self._kinds.index("problems")]
+            picks = diagnosis(self.index, rows, set(self.arguments.of(doc)[0]), dmap.recommendations, asked, near)
         else:
             picks = sorted(set(dmap.thesis) | set(dmap.conclusion))
         if not picks:
