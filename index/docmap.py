@@ -1,7 +1,8 @@
 """The document map: what an op-ed argues as a whole, found at index time from its text.
 
 For each document: its **thesis** (the opening sentence closest in meaning to the whole op-ed,
-and the opening's first strong claim), its **conclusion** (the closing paragraph's most central
+the opening's first strong claim, the points it states as such, and its first sentence when that
+states its subject rather than setting a scene), its **conclusion** (the closing paragraph's most central
 sentence, its first strong claim and its last word), its
 **recommendations** (every prescriptive sentence past the opening, "should / must / needs to …",
 in order) and the **enumerations** it contains ("First … Second … Finally", "To begin with …
