@@ -57,7 +57,8 @@ MIN_ITEM_WORDS, MAX_ITEM_WORDS = 2, 14
 def inline_items(text: str) -> list[tuple[int, int]]:
     """The points of a list within one sentence, as offsets into it ([] when it holds none):
     its parts between semicolons, the two sides of "whether … or …", or a series "A, B(,) and C"
-    (from the word that opens it, "includes", "such as" or a colon, when there is one)."""
+    (from the word that opens it, "includes", "namely" or a colon, when there is one; not "such
+    as", whose examples belong to one point: "bodies such as NACTA, implement …, and …")."""
     body = text.rstrip().rstrip(".!?")
     parts = _spans(body, r"\s*;\s*(?:and\s+|or\s+)?")
     if len(parts) >= 2 and all(len(body[a:b].split()) >= MIN_ITEM_WORDS for a, b in parts):
