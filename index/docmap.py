@@ -242,7 +242,7 @@ def build_map(doc_id: str, sentences: list[Span], vectors: np.ndarray) -> DocMap
     # "Here is the problem." announces the point; the sentence after it makes it ("On roughly 70
     # percent of the city's residential land, it is currently illegal to build …"), first.
     announced = [i + 1 for i, s in enumerate(sentences[:-1]) if i + 1 < POINT_WITHIN * n and ANNOUNCES.match(s.text)]
-    points = [*announced, *(i for i in points if i not in announced and i - 1 not in announced)]
+    points = [*announced, *(i for i in points if i not in announced and i + 1 not in announced)]  # not the announcement
     thesis = sorted({*thesis, *points[:MAX_POINTS]})
     # The position stated, then what should follow from it in the next breath ("I believe this is
     # the worst transport decision the council has made … It should be reversed before a single
