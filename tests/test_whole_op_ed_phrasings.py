@@ -110,3 +110,48 @@ def test_where_the_author_stands_is_where_it_takes_a_position_not_where_the_topi
     a = ask(bot, "Where does the author stand on negotiating with the TTP?")
     texts = _texts(a)
     assert any(t.startswith(("This is not to imply", "Dialogue without clearly defined red lines")) for t in texts), a.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What problem is the op-ed trying to solve?", "What issue does the author address?", "What problem is being addressed?"],
+)
+def test_the_problem_it_sets_out_to_solve_is_what_it_finds_wrong(bot, question):
+    """Asked for the one problem the op-ed tackles, in words the op-ed never uses ("solve",
+    "trying"), the answer is its diagnosis, as "What problems does the op-ed identify?" gets,
+    not a refusal for words it lacks; "What problem does the ferry plan solve?" names a topic
+    and stays a passage question (no cue)."""
+    a, b = ask(bot, question), ask(bot, "What problems does the op-ed identify?")
+    assert a.answered and _texts(a) == _texts(b), a.answer
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("zoning-oped", ["Here is the problem.", "On roughly 70 percent of the city's residential land"]),
+        ("transit-oped", ["The trouble is that a toll is a price"]),
+        ("farm-oped", ["Both are reasonable aims; the timetable and the missing safeguards are the problem."]),
+        ("health-oped", ["The Halvern Uplands do not have a clinic problem; they have a staffing problem"]),
+    ],
+)
+def test_a_problem_named_in_so_many_words_is_among_the_problems(other_bots, name, named):
+    """Where an op-ed names its problem as such ("The trouble is that …", "… are the problem",
+    "they have a staffing problem"), or announces it ("Here is the problem.") and states it in
+    the next sentence, those sentences are quoted when its problems are asked for."""
+    a = ask(other_bots[name], "What problems does the op-ed identify?")
+    for start in named:
+        assert any(t.startswith(start) for t in _texts(a)), (start, a.answer)
+
+
+def test_what_counts_as_naming_the_problem():
+    from bot.answerers.findings import named_problem
+
+    texts = [
+        "Here is the problem.",
+        "Rents doubled in ten years.",
+        "Traffic is not the problem here.",
+        "The problem of militancy has deep roots.",
+        "The real problem is the timetable.",
+    ]
+    assert named_problem(texts, lambda i: True) == [0, 1, 4]
+    assert named_problem(texts, lambda i: i != 1) == [0, 4]  # the sentence after, only where eligible

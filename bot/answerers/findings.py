@@ -93,6 +93,31 @@ NEGATIVE = re.compile(
     r"unafford\w*|illegal|forbid\w*|strand\w*|cancel\w*|broken|delay\w*|confus\w*|divisive|instabilit\w*|weak\w*)\b",
     re.I,
 )
+# Where the op-ed names its problem in so many words ("The trouble is that a toll is a price …",
+# "the timetable and the missing safeguards are the problem", "they have a staffing problem"),
+# or announces it ("Here is the problem."), which the next sentence then states.
+NAMES_PROBLEM = re.compile(
+    r"\b(?:here(?:['’]s| is) the (?:\w+ )?(?:problem|trouble|issue)|"
+    r"the (?:real |main |core |whole |underlying |deeper |central |basic )?(?:problem|trouble|issue) (?:is|was|lies|here is)\b|"
+    r"(?:is|are|was|were) the (?:real |main |core |whole |underlying |deeper )?(?:problem|trouble)\b|"
+    r"(?:have|has|had|face|faces) an? (?:\w+ )?(?:problem|crisis)\b)",
+    re.I,
+)
+ANNOUNCEMENT_WORDS = 6  # "Here is the problem.": no more words than this, and the next sentence states it
+
+
+def named_problem(texts: list[str], eligible: Callable[[int], bool]) -> list[int]:
+    """The sentences (indexes into ``texts``) where the op-ed names its problem in so many
+    words, with the one after a short announcement of it; only those ``eligible``."""
+    found: list[int] = []
+    for i, t in enumerate(texts):
+        if NAMES_PROBLEM.search(t) and eligible(i):
+            found.append(i)
+            if len(t.split()) <= ANNOUNCEMENT_WORDS and i + 1 < len(texts) and eligible(i + 1):
+                found.append(i + 1)
+    return found
+
+
 NEGATIVE_WEIGHT = 0.02  # per such word, on closeness to its paragraph and to the question (0.05 lost a fisheries answer)
 
 
@@ -133,9 +158,14 @@ def diagnosis(
     for members in by_par.values():
         centre = vecs[[rows[i] for i in members]].mean(axis=0)
         picks.append(max(members, key=lambda i: float(vecs[rows[i]] @ centre) + bad[i]))
-    # the opening states the problem; the other paragraphs by closeness to the question
+    # the opening states the problem, and so does a sentence that names it as such (in its
+    # paragraph's place); the other paragraphs by closeness to the question
+    texts = [sents[r].text for r in rows]
+    named = named_problem(texts, lambda i: i not in theirs and i not in recommendations and not texts[i].rstrip().endswith("?"))
+    named_pars = {sents[rows[i]].paragraph for i in named}
+    picks = [i for i in picks if sents[rows[i]].paragraph not in named_pars]
     rest = sorted(picks[1:], key=lambda i: -float(vecs[rows[i]] @ vector) - bad[i])
-    return sorted([*picks[:1], *rest][:MAX_PROBLEMS])
+    return sorted(dict.fromkeys([*picks[:1], *named, *rest][: max(MAX_PROBLEMS, len(named) + 1)]))
 
 
 # Figures: numerals (with their separators) and number words a count or a share is written in.

@@ -85,8 +85,14 @@ CUES = {
     # What the op-ed finds wrong ("What problems does the op-ed identify?"); after "summary",
     # whose "main problem" is the main argument. "Why is that a problem?" and "What's wrong
     # with the buses?" are about a passage.
+    # … and the problem it sets out to solve, asked for as such ("What problem is the op-ed
+    # trying to solve?", "What issue does she address?"), the whole phrase a cue.
     "problems": re.compile(
-        r"\b(problems|issues|failings|failures|shortcomings|troubles|worri(?:ed|es)|concerned)\b",
+        r"\b((?:problem|issue)s?\s+(?:(?:is|are|does|do|did)\s+)?(?:the\s+|this\s+|that\s+)?"
+        rf"(?:{OPED_NOUN}|she|he|it|they)\s+(?:is\s+|are\s+)?"
+        r"(?:(?:trying|tries|try|wants?|wanting|seeks?|seeking|hopes?|hoping|aims?|aiming|attempts?|attempting)\s+to\s+)?"
+        r"(?:solv|fix|address|tackl|rais|highlight)\w*|(?:problem|issue)s?\s+(?:is|are)\s+(?:being\s+)?(?:solved|fixed|addressed|tackled)|"
+        r"problems|issues|failings|failures|shortcomings|troubles|worri(?:ed|es)|concerned)\b",
         re.I,
     ),
 }
