@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answerers.findings import named_problem
+from bot.answerers.shapes import CUES
 from tests.conftest import ask
 
 pytestmark = pytest.mark.slow
@@ -144,8 +146,6 @@ def test_a_problem_named_in_so_many_words_is_among_the_problems(other_bots, name
 
 
 def test_what_counts_as_naming_the_problem():
-    from bot.answerers.findings import named_problem
-
     texts = [
         "Here is the problem.",
         "Rents doubled in ten years.",
@@ -155,3 +155,17 @@ def test_what_counts_as_naming_the_problem():
     ]
     assert named_problem(texts, lambda i: True) == [0, 1, 4]
     assert named_problem(texts, lambda i: i != 1) == [0, 4]  # the sentence after, only where eligible
+
+
+def test_someone_elses_side_is_the_other_side_and_evidence_that_it_works_is_the_evidence(other_bots):
+    """ "What's the council's side of the argument?" asks for the case the op-ed answers (it was
+    refused: "side" is no word of the op-ed's), and "What evidence does she offer that this kind
+    of reform works?" for the evidence (it was taken for a question about something else: two
+    of its words, "reform" and "works", are not the op-ed's)."""
+    ferry = other_bots["ferry-oped"]
+    side = ask(ferry, "What's the council's side of the argument?")
+    assert side.answered and any("Councillor Graham Dunlop" in t for t in _texts(side)), side.answer
+    zoning = other_bots["zoning-oped"]
+    works = ask(zoning, "What evidence does she offer that this kind of reform works?")
+    assert works.answered and _texts(works) == _texts(ask(zoning, "What evidence does the author give?")), works.answer
+    assert not CUES["objections"].search("What is the author's side of the story?")  # the author's own: no other side

@@ -50,7 +50,9 @@ CUES = {
     # The other side: the objections the op-ed reports and answers.
     "objections": re.compile(
         r"\b(objections?|objectors?|objects?|opposing (?:arguments?|views?|side)|counter-?arguments?|critics?|criticisms?|opponents?|"
-        r"other side|push(?:es)? ?back|concede\w*|concessions?|acknowledg\w*|admit\w*|arguments? against|case against)\b",
+        r"other side|push(?:es)? ?back|concede\w*|concessions?|acknowledg\w*|admit\w*|arguments? against|case against|"
+        # someone else's side ("What's the council's side of the argument?"); the author's is a stance
+        r"(?<!author['’]s )(?<!writer['’]s )(?<!columnist['’]s )(?<!op-ed['’]s )(?<!oped['’]s )(?<=['’]s )side(?: of (?:the |this |that )?(?:argument|debate|story|case|dispute))?)\b",
         re.I,
     ),
     # The evidence it offers: figures and findings ("What evidence does the author give?", "What
@@ -142,7 +144,9 @@ OBJECTION_NOUNS = frozenset(
 EVIDENCE_WORDS = frozenset(
     stem(w)
     for w in "present presents offer offers provide provides give gives use uses rely relies cite put forward support supports "
-    "back argument arguments claim claims case point points show shows make makes base based".split()
+    "back argument arguments claim claims case point points show shows make makes base based "
+    # evidence that something works ("… that this kind of reform works?"): the evidence asked for
+    "work works worked working effective succeed succeeds succeeded".split()
 )
 # A question after whom the author blames, and the words with which an op-ed assigns the blame.
 # What (not whom) the author blames for something: its causes ("What does the writer blame for
