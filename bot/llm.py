@@ -128,6 +128,24 @@ class LocalModel:
         self._prefixes[key] = (tokens, state)
         return tokens
 
+    def _resume(self, tokens: list[int], extra: list[int], state) -> None:
+        """Leave the context with prefix ``tokens`` + ``extra`` evaluated and the last token's
+        logits current, evaluating only what is not there yet: the prefix stays evaluated across
+        questions, and the same question asked again (``number_logprobs`` then ``complete``)
+        costs one token. Called with the lock held."""
+        full = tokens + extra
+        have = self.llm.n_tokens
+        ids = list(self.llm.input_ids[:have])
+        if have >= len(tokens) and ids[: len(tokens)] == tokens:
+            k = len(tokens)
+            while k < min(have, len(full) - 1) and ids[k] == full[k]:
+                k += 1
+            self.llm.n_tokens = k  # drop what differs (the last question); keep what is shared
+            self.llm.eval(full[k:])
+        else:
+            self.llm.load_state(state)  # another prefix was in use
+            self.llm.eval(extra)
+
     def complete(
         self, key: str, suffix: list[tuple[str, bool]], grammar: str, first: tuple[str, list[str]] | None = None, max_tokens: int = 16
     ) -> tuple[str, float | None]:
@@ -143,11 +161,7 @@ class LocalModel:
         tokens, state = self._prefixes[key]
         extra = [t for text, special in suffix for t in self.tokens(text, special=special)]
         with self._lock:
-            if self.llm.n_tokens >= len(tokens) and list(self.llm.input_ids[: len(tokens)]) == tokens:
-                self.llm.n_tokens = len(tokens)  # drop the last question; the prefix stays evaluated
-            else:
-                self.llm.load_state(state)  # another prefix was in use
-            self.llm.eval(extra)
+            self._resume(tokens, extra, state)
             share = None
             if first is not None:
                 logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(self.llm.n_vocab(),))
@@ -163,6 +177,49 @@ class LocalModel:
                 grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False),
             )
         return out["choices"][0]["text"], share
+
+    def number_logprobs(
+        self, key: str, suffix: list[tuple[str, bool]], numbers: list[int], word: str = "NONE"
+    ) -> tuple[dict[int, float], float]:
+        """How likely the model is to answer prefix ``key`` + ``suffix`` with each of ``numbers``
+        first (log-probabilities, 1..99), and its first-token probability of ``word`` against the
+        digits: the whole distribution a greedy completion throws away but one pick.
+
+        A number's probability is that of its first digit, times that of its second digit or,
+        for one digit, of what ends a number (", " or the end of the reply). One token is
+        evaluated per distinct first digit asked about (digits are single tokens in the Qwen and
+        Llama vocabularies), so asking about a few candidates costs a few tokens."""
+        import llama_cpp
+        import numpy as np
+
+        def logits() -> np.ndarray:
+            return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(self.llm.n_vocab(),)).copy()
+
+        def norm(x: np.ndarray) -> np.ndarray:
+            return x - np.logaddexp.reduce(x)
+
+        tokens, state = self._prefixes[key]
+        extra = [t for text, special in suffix for t in self.tokens(text, special=special)]
+        digit = [self.tokens(str(d), special=False)[0] for d in range(10)]
+        enders = sorted({self.tokens(",", special=False)[0], self.llm.token_eos(), *self.tokens("<|im_end|>", special=True)[:1]})
+        out: dict[int, float] = {}
+        with self._lock:
+            self._resume(tokens, extra, state)
+            at = self.llm.n_tokens
+            x = logits()
+            first = norm(np.array([x[self.tokens(word, special=False)[0]]] + [x[digit[d]] for d in range(1, 10)]))
+            for d1 in sorted({int(str(n)[0]) for n in numbers if 1 <= n <= 99}):
+                self.llm.n_tokens = at  # back to the end of the question: the digit replaces the last one
+                self.llm.eval([digit[d1]])
+                x = logits()
+                then = norm(np.array([x[digit[d]] for d in range(10)] + [np.logaddexp.reduce(x[enders])]))
+                for n in numbers:
+                    if n == d1:
+                        out[n] = float(first[d1] + then[10])
+                    elif 10 <= n <= 99 and n // 10 == d1:
+                        out[n] = float(first[d1] + then[n % 10])
+            self.llm.n_tokens = at
+        return out, float(np.exp(first[0]))
 
     def stream(self, key: str, suffix: list[tuple[str, bool]], max_tokens: int = 96, stop: tuple[str, ...] = ("<|im_end|>",)):
         """Greedy completion of prefix ``key`` + ``suffix`` ((text, special) pieces), yielded as
