@@ -66,7 +66,11 @@ class Settings(BaseSettings):
     max_in_flight_per_client: int = Field(4, ge=0, le=10_000, description="questions one client address may have in flight (0: off)")
     # llamacpp backend (pip install -e ".[llm]" or `make llm`)
     llm_gguf: Path | None = Field(None, description="a GGUF model file; default: Qwen2.5-Coder-1.5B assembled from its PyPI parts")
-    llm_mode: Literal["rescue", "union"] = Field("union", description="rescue: ask the model only when the extractive answerer refuses")
+    llm_mode: Literal["rescue", "union", "rank"] = Field(
+        "rank",
+        description="rescue: ask the model only when the extractive answerer refuses; union: add its picks to the answer; "
+        "rank: re-rank the answer's sentences with the model's probabilities (llamacpp; union elsewhere)",
+    )
     llm_threads: int = Field(2, ge=1, le=256, description="CPU threads for llama.cpp")
     # openai backend: any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server, OpenAI)
     openai_base_url: str | None = Field(None, description="the endpoint, e.g. http://127.0.0.1:11434/v1; default: OpenAI's")

@@ -8,7 +8,11 @@ cannot write prose, quote, or leak its prompt. Measured on this machine (README)
 used where it helps:
 
 * ``rescue``: only when the extractive answerer refuses, its pick answers instead;
-* ``union`` (default): always asked, its picks join the extractive answer's quotes.
+* ``union``: always asked, its picks join the extractive answer's quotes;
+* ``rank`` (default): always asked; the extractive answerer's ten best sentences are ranked
+  again with the model's probability of naming each (``LocalModel.number_logprobs``), what
+  comes out on top joins the extractive answer, and so do the model's picks as in ``union``; a
+  refusal is rescued by the model's pick.
 
 A pick is re-checked against its neighbours with MiniLM (the model often names the sentence
 next to the right one). Every quote still passes the one verifier; a model failure of any kind
@@ -47,6 +51,7 @@ def _model(path, threads: int) -> LocalModel:
 
 class LlamaSelectorAnswerer(SentenceSelector):
     name = "llamacpp"
+    reports_probabilities = True
 
     def __init__(self, index: LoadedIndex, settings, model: LocalModel | None = None, embedder: MiniLMEmbeddings | None = None) -> None:
         super().__init__(index, settings, embedder)
@@ -68,12 +73,22 @@ class LlamaSelectorAnswerer(SentenceSelector):
             self._keys[doc] = key
         return self._keys[doc]
 
+    @staticmethod
+    def _suffix(question: str) -> list[tuple[str, bool]]:
+        """The question's turn: template markup is special, the question itself never is."""
+        return [("<|im_start|>user\n", True), (question, False), ("<|im_end|>\n<|im_start|>assistant\n", True)]
+
     def pick(self, doc: str, question: str) -> tuple[list[int], float | None]:
         key = self._prefix(doc)
-        suffix = [("<|im_start|>user\n", True), (question, False), ("<|im_end|>\n<|im_start|>assistant\n", True)]
-        reply, p_none = self.model.complete(key, suffix, GRAMMAR, first=("NONE", [str(d) for d in range(1, 10)]))
+        reply, p_none = self.model.complete(key, self._suffix(question), GRAMMAR, first=("NONE", [str(d) for d in range(1, 10)]))
         rows = self.index.sentence_rows(doc)
         return [rows[n - 1] for n in parse_reply(reply, len(rows))], p_none
+
+    def logprobs(self, doc: str, question: str, rows: list[int]) -> dict[int, float]:
+        key = self._prefix(doc)
+        first = self.index.sentence_rows(doc)[0]
+        lp, _ = self.model.number_logprobs(key, self._suffix(question), [r - first + 1 for r in rows])
+        return {n + first - 1: v for n, v in lp.items()}
 
     def lead_prompt(self, question: str, quotes: list[Quote]) -> tuple[str, str, list[tuple[str, bool]], dict[int, int] | None]:
         """The lead's prompt: its fixed part, the key its evaluated state is cached under, the
