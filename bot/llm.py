@@ -130,17 +130,17 @@ class LocalModel:
 
     def _resume(self, tokens: list[int], extra: list[int], state) -> None:
         """Leave the context with prefix ``tokens`` + ``extra`` evaluated and the last token's
-        logits current, evaluating only what is not there yet: the prefix stays evaluated across
-        questions, and the same question asked again (``number_logprobs`` then ``complete``)
-        costs one token. Called with the lock held."""
+        logits current: the prefix stays evaluated across questions, and the same question asked
+        again (``number_logprobs`` then ``complete``) costs one token. A new question is evaluated
+        whole after the prefix, never from where the last one happened to differ: logits depend a
+        little on how the tokens were batched, and an answer must not depend on the question
+        asked before it. Called with the lock held."""
         full = tokens + extra
         have = self.llm.n_tokens
-        ids = list(self.llm.input_ids[:have])
-        if have >= len(tokens) and ids[: len(tokens)] == tokens:
-            k = len(tokens)
-            while k < min(have, len(full) - 1) and ids[k] == full[k]:
-                k += 1
-            self.llm.n_tokens = k  # drop what differs (the last question); keep what is shared
+        if have >= len(tokens) and list(self.llm.input_ids[: len(tokens)]) == tokens:
+            same = have >= len(full) - 1 and list(self.llm.input_ids[len(tokens) : len(full) - 1]) == extra[:-1]
+            k = len(full) - 1 if same and extra else len(tokens)
+            self.llm.n_tokens = k
             self.llm.eval(full[k:])
         else:
             self.llm.load_state(state)  # another prefix was in use
