@@ -57,6 +57,21 @@ def ask(page, question: str, n_answers: int):
         timeout=30_000,
     )
     page.wait_for_timeout(600)  # the stream's last step and the source panel update
+    settled(page)
+
+
+def settled(page, timeout_ms: int = 30_000) -> None:
+    """Wait until the last answer has finished streaming (its text unchanged over 0.5 s): Gradio
+    ignores an example click while the previous answer's event still runs, and a loaded machine
+    can stream a long answer for longer than a fixed pause."""
+    last, waited = None, 0
+    while waited < timeout_ms:
+        text = last_answer(page)
+        if text == last:
+            return
+        last = text
+        page.wait_for_timeout(500)
+        waited += 500
 
 
 def last_answer(page) -> str:
@@ -164,6 +179,7 @@ def test_example_questions_answer_in_any_conversation_state(server, browser):
         page.get_by_text(question, exact=True).first.click()  # the example asks its question
         page.wait_for_function("n => document.querySelectorAll('#opedbot-chat [data-testid=bot]').length >= n", arg=n, timeout=30_000)
         page.wait_for_timeout(600)
+        settled(page)
         text = last_answer(page)
         assert "Not in the op-ed" not in text and needle in text, (question, text)
     page.screenshot(path=str(ARTIFACTS / "chat-examples.png"), full_page=True)
