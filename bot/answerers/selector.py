@@ -152,16 +152,7 @@ class SentenceSelector:
             return None
         doc = ranked[0].span.doc
         top = [s for s in ranked[:RANK_DEPTH] if s.span.doc == doc]
-        try:
-            lp = self.logprobs(doc, turn.text or turn.question, [s.row for s in top])
-        except ModelFailure as exc:
-            log.warning("%s: %s; keeping the extractive answer", self.name, exc)
-            draft.note = f"{exc}; this is the extractive answer"
-            return None
-        except Exception as exc:  # a model failure never costs the answer we already have
-            log.exception("%s failed; keeping the extractive answer", self.name)
-            draft.note = f"the model failed ({type(exc).__name__}); this is the extractive answer"
-            return None
+        lp = self._ask(draft, self.logprobs, doc, turn.text or turn.question, [s.row for s in top])
         if not lp:
             return None
         floor = min(lp.values())
@@ -173,6 +164,19 @@ class SentenceSelector:
         fused.sort(key=lambda s: -s.score(self.extractive.ranking))
         return self.extractive.select_rows(turn.text, fused + rest, followup=turn.own is not None)
 
+    def _ask(self, draft: Draft, call, *args):
+        """``call(*args)``, or None when the model fails in any way: the draft then carries a
+        one-line note, and the answer we already have stands."""
+        try:
+            return call(*args)
+        except ModelFailure as exc:
+            log.warning("%s: %s; keeping the extractive answer", self.name, exc)
+            draft.note = f"{exc}; this is the extractive answer"
+        except Exception as exc:  # a model failure never costs the answer we already have
+            log.exception("%s failed; keeping the extractive answer", self.name)
+            draft.note = f"the model failed ({type(exc).__name__}); this is the extractive answer"
+        return None
+
     def _picks(self, turn: Turn, draft: Draft) -> list[int] | None:
         """The model's picks for this turn, re-checked against their neighbours; None when it
         picks nothing, is not sure enough, or fails (the draft then carries a note saying so).
@@ -180,16 +184,10 @@ class SentenceSelector:
         bar; one that joins an answer already given decides no refusal, and clears a looser one
         (README "Local model")."""
         doc = turn.hits[0].chunk.doc if turn.hits else next(iter(self.index.documents))
-        try:
-            picked, p_none = self.pick(doc, turn.text or turn.question)
-        except ModelFailure as exc:
-            log.warning("%s: %s; keeping the extractive answer", self.name, exc)
-            draft.note = f"{exc}; this is the extractive answer"
+        asked = self._ask(draft, self.pick, doc, turn.text or turn.question)
+        if asked is None:
             return None
-        except Exception as exc:  # a model failure never costs the answer we already have
-            log.exception("%s failed; keeping the extractive answer", self.name)
-            draft.note = f"the model failed ({type(exc).__name__}); this is the extractive answer"
-            return None
+        picked, p_none = asked
         picked = self._recheck(picked, turn)
         bar = self.add_bar if draft.answered else self.none_bar
         if not picked or (p_none is not None and p_none >= bar):
