@@ -75,8 +75,9 @@ class LlamaSelectorAnswerer(SentenceSelector):
 
     @staticmethod
     def _suffix(question: str) -> list[tuple[str, bool]]:
-        """The question's turn: template markup is special, the question itself never is."""
-        return [("<|im_start|>user\n", True), (question, False), ("<|im_end|>\n<|im_start|>assistant\n", True)]
+        """The rest of the question's turn, whose opening markup ends the prefix (three tokens
+        fewer to evaluate per question): template markup is special, the question never is."""
+        return [(question, False), ("<|im_end|>\n<|im_start|>assistant\n", True)]
 
     def pick(self, doc: str, question: str) -> tuple[list[int], float | None]:
         key = self._prefix(doc)
