@@ -16,6 +16,7 @@ from bot import llm
 from bot.answerers.llamacpp import CANARY, GRAMMAR, LlamaSelectorAnswerer
 from bot.config import load_settings
 from bot.errors import ConfigError
+from bot.llm import SEQUENCES
 from bot.quotes import is_verbatim
 from bot.service import Bot
 from tests.conftest import ask
@@ -108,6 +109,11 @@ def test_number_logprobs_agree_with_the_greedy_pick(smol_bot):
         lp, p_none = selector.model.number_logprobs(key, suffix, list(range(1, n + 1)))
         assert sorted(lp) == list(range(1, min(n, 99) + 1)) and all(v <= 0 for v in lp.values())
         assert 0.0 <= p_none <= 1.0 and p_none + sum(math.exp(v) for v in lp.values()) <= 1.0 + 1e-6
+        # the digits were weighed in branches of the question (one batch) that are gone after:
+        # the question's own cells end where it does, and no other sequence holds any
+        memory = llama_cpp.llama_get_memory(selector.model.llm.ctx)
+        assert llama_cpp.llama_memory_seq_pos_max(memory, 0) == selector.model.llm.n_tokens - 1
+        assert [llama_cpp.llama_memory_seq_pos_max(memory, s) for s in range(1, SEQUENCES)] == [-1] * (SEQUENCES - 1)
         reply, _ = selector.model.complete(key, suffix, GRAMMAR)
         if reply.strip().upper() == "NONE":
             continue
