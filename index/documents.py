@@ -153,11 +153,22 @@ def _iso_date(line: str) -> str | None:
 def _masthead(text: str, meta: dict[str, str]) -> str:
     """The text without a newspaper masthead, its headline, byline and date put in ``meta``: the
     first block's first line is the headline only when every other line of the block is a
-    byline or a dateline, and there is at least one; otherwise the text as it was."""
+    byline or a dateline, and there is at least one; otherwise the text as it was. A headline
+    alone in its block may have its byline and dateline each in a block of its own (text copied
+    from a web page keeps them apart)."""
     stripped = text.lstrip("\n")
-    block, sep, rest = stripped.partition("\n\n")
-    lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
-    if not sep or not 2 <= len(lines) <= 3 or len(lines[0].split()) > MAX_HEADLINE_WORDS or lines[0].endswith("."):
+    blocks = stripped.split("\n\n")
+    lines = [ln.strip() for ln in blocks[0].split("\n") if ln.strip()]
+    used = 1
+    while len(lines) == used < 3 and used < len(blocks):
+        line = blocks[used].strip()
+        # a paragraph of its own is a byline only when it reads as one ("By and large, …." is text)
+        byline = _BYLINE.match(line) and len(line.split()) <= 8 and not line.endswith((".", "!", "?"))
+        if "\n" in line or not (byline or _iso_date(line)):
+            break
+        lines.append(line)
+        used += 1
+    if used == len(blocks) or not 2 <= len(lines) <= 3 or len(lines[0].split()) > MAX_HEADLINE_WORDS or lines[0].endswith("."):
         return text
     found: dict[str, str] = {}
     for line in lines[1:]:
@@ -170,7 +181,7 @@ def _masthead(text: str, meta: dict[str, str]) -> str:
     meta["title"] = lines[0]
     for key, value in found.items():
         meta.setdefault(key, value)
-    return rest
+    return "\n\n".join(blocks[used:])
 
 
 class _HTMLText(HTMLParser):

@@ -56,8 +56,20 @@ def test_a_newspaper_masthead_is_headline_byline_and_date_not_body():
     assert meta == {"title": "Cutting the ferry will strand the island", "author": "Morag Linklater", "date": "2025-03-03"}
     assert body.startswith("At ten past six.")
     assert parse_text("A headline\n19 May 2025\n\nBody.")[0] == "Body."
+    # copied from a web page: headline, byline and dateline each in a paragraph of its own
+    body, meta = parse_text("Cutting the ferry will strand the island\n\nBy Morag Linklater\n\nMarch 3, 2025\n\nAt ten past six.\n\nMore.")
+    assert meta == {"title": "Cutting the ferry will strand the island", "author": "Morag Linklater", "date": "2025-03-03"}
+    assert body == "At ten past six.\n\nMore."
+    body, meta = parse_text("A headline\n\n19 May 2025\n\nBody.\n\nBy the end of it, more.")
+    assert body == "Body.\n\nBy the end of it, more." and meta == {"title": "A headline", "date": "2025-05-19"}
     # a first paragraph of ordinary lines, or a headline with nothing under it, stays text
-    for raw in ("Short line\nAnother ordinary line of text.\n\nBody.", "Just a headline\n\nBody.", "One sentence.\nBy the river\n\nBody."):
+    for raw in (
+        "Short line\nAnother ordinary line of text.\n\nBody.",
+        "Just a headline\n\nBody.",
+        "One sentence.\nBy the river\n\nBody.",
+        "A short opening line\n\nBy and large, the council got this wrong.\n\nBody.",
+        "Only a headline\n\nBy Someone",
+    ):
         body, meta = parse_text(raw)
         assert body == raw and "title" not in meta, raw
 
