@@ -106,14 +106,17 @@ class LocalModel:
         ``Llama`` makes a one-sequence context and takes no parameter for it, 0.3.36): the
         digits ``number_logprobs`` asks about then share the question's cells, each in its own
         sequence, and are evaluated in one batch. Same speed for one sequence (measured)."""
-        from llama_cpp import _internals
+        try:
+            from llama_cpp import _internals
 
-        params = self.llm.context_params
-        params.n_seq_max = SEQUENCES
-        params.kv_unified = True  # the sequences share the cells they have in common
-        self.llm._ctx.close()
-        self.llm._ctx = _internals.LlamaContext(model=self.llm._model, params=params, verbose=False)
-        self._batch = _internals.LlamaBatch(n_tokens=SEQUENCES - 1, embd=0, n_seq_max=1, verbose=False)
+            params = self.llm.context_params
+            params.n_seq_max = SEQUENCES
+            params.kv_unified = True  # the sequences share the cells they have in common
+            self.llm._ctx.close()
+            self.llm._ctx = _internals.LlamaContext(model=self.llm._model, params=params, verbose=False)
+            self._batch = _internals.LlamaBatch(n_tokens=SEQUENCES - 1, embd=0, n_seq_max=1, verbose=False)
+        except (ImportError, AttributeError) as exc:  # another llama-cpp-python than the pinned one
+            raise ConfigError(f"this llama-cpp-python cannot hold several sequences in one context ({exc}): {INSTALL_HINT}") from None
 
     def tokens(self, text: str, bos: bool = False, special: bool = True) -> list[int]:
         """Tokens of ``text``; user text is tokenized with ``special=False`` so that typing

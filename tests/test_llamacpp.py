@@ -228,6 +228,21 @@ def test_a_missing_model_file_names_the_setting(session_data_dir, tmp_path):
         llm.model_path(settings)
 
 
+def test_a_llama_cpp_python_without_sequences_is_a_clear_error(monkeypatch):
+    """The digits are weighed in one batch of sequences, through llama-cpp-python internals
+    of the pinned version; another version that lacks them fails at start, saying what to do."""
+    made = llama_cpp.Llama.__init__
+
+    def without_the_model_attribute(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        self._kept = self._model  # freed with the object, as before
+        del self._model
+
+    monkeypatch.setattr(llama_cpp.Llama, "__init__", without_the_model_attribute)
+    with pytest.raises(ConfigError, match="several sequences.*make llm"):
+        llm.LocalModel(_smol())
+
+
 def test_assembly_checks_size_and_hash_and_leaves_nothing_half_written(tmp_path, monkeypatch):
     parts = []
     for i, data in enumerate([b"abc", b"defg"]):
