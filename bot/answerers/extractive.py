@@ -155,7 +155,11 @@ class ExtractiveAnswerer:
 
     # -- the answerer interface
     def answer(self, turn: Turn) -> Draft:
-        ranked, ev = self.measure(turn)
+        return self.answer_measured(turn, *self.measure(turn))
+
+    def answer_measured(self, turn: Turn, ranked: list[Scored], ev: Evidence) -> Draft:
+        """The answer from ``measure``'s ranking and evidence (a backend that re-ranks the same
+        sentences measures once)."""
         reason = decide(ev, self.model) if ranked else "nothing retrieved"
         if reason is not None:
             return refusal(self.index.documents, reason=reason, evidence=ev)

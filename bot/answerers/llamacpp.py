@@ -51,7 +51,6 @@ def _model(path, threads: int) -> LocalModel:
 
 class LlamaSelectorAnswerer(SentenceSelector):
     name = "llamacpp"
-    reports_probabilities = True
 
     def __init__(self, index: LoadedIndex, settings, model: LocalModel | None = None, embedder: MiniLMEmbeddings | None = None) -> None:
         super().__init__(index, settings, embedder)

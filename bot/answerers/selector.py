@@ -10,7 +10,7 @@ OpenAI-compatible endpoint (``openai``). This class decides what a pick is worth
   question (the model often names the sentence after the right one);
 * ``union`` adds the picks to the extractive answer's quotes, ``rescue`` uses them only when the
   extractive answerer refuses;
-* ``rank`` (where the model reports its probabilities: ``llamacpp``) re-ranks the extractive
+* ``rank`` (where the model reports its probabilities, ``llamacpp``; ``union`` elsewhere) re-ranks the extractive
   answerer's sentences with the model's probability of naming each one, adds what comes out on
   top to the extractive answer, and adds the picks as ``union`` does; a refusal is rescued as
   in ``rescue``.
@@ -26,7 +26,7 @@ import logging
 import re
 from dataclasses import replace
 
-from bot.answerers.extractive import ExtractiveAnswerer
+from bot.answerers.extractive import ExtractiveAnswerer, Scored
 from bot.decision import Evidence, off_topic
 from bot.quotes import quotes_at
 from bot.turn import Draft, Turn
@@ -91,7 +91,6 @@ def parse_reply(reply: str, n: int) -> list[int]:
 
 class SentenceSelector:
     name = "selector"
-    reports_probabilities = False  # whether ``logprobs`` answers: ``rank`` works as ``union`` without it
 
     def __init__(self, index: LoadedIndex, settings, embedder: MiniLMEmbeddings | None = None) -> None:
         self.index = index
@@ -113,17 +112,17 @@ class SentenceSelector:
         return None
 
     def answer(self, turn: Turn) -> Draft:
-        draft = self.extractive.answer(turn)
+        ranked, ev = self.extractive.measure(turn)
+        draft = self.extractive.answer_measured(turn, ranked, ev)
         if self.mode == "rescue" and draft.answered:
             return draft
-        if self.mode == "rank" and draft.answered and self.reports_probabilities:
+        if self.mode == "rank" and draft.answered:
             # the sentences that come out on top with the model's probabilities join the
             # extractive answer's own (replacing them lost more answers than it gained on the
             # development sets, README "Stop 20"), then the model's picks join as in ``union``
-            rows = self._reranked(turn, draft)
+            rows = self._reranked(turn, draft, ranked)
             if rows:
                 draft = self._with(draft, rows)
-        ev = draft.evidence
         if not draft.answered and isinstance(ev, Evidence) and (ev.ruled_out or off_topic(ev, self.extractive.model)):
             return draft  # about nothing in the op-ed, or ruled out: no sentence of the model's choosing answers it
         picked = self._picks(turn, draft)
@@ -143,13 +142,10 @@ class SentenceSelector:
         lead = lead_for(kind) if len(self.index.documents) == 1 else ""
         return Draft(answered=True, quotes=quotes, lead=lead, evidence=draft.evidence, note=draft.note)
 
-    def _reranked(self, turn: Turn, draft: Draft) -> list[int] | None:
-        """The sentences the extractive answerer would quote if its best ten were ranked by their
-        score plus the model's log-probability of naming them; None when the model reports no
-        probabilities or fails (the draft then carries a note)."""
-        ranked, _ = self.extractive.measure(turn)
-        if not ranked:
-            return None
+    def _reranked(self, turn: Turn, draft: Draft, ranked: list[Scored]) -> list[int] | None:
+        """The sentences the extractive answerer would quote if its best ten (``ranked``) were
+        ranked by their score plus the model's log-probability of naming them; None when the
+        model reports no probabilities or fails (the draft then carries a note)."""
         doc = ranked[0].span.doc
         top = [s for s in ranked[:RANK_DEPTH] if s.span.doc == doc]
         lp = self._ask(draft, self.logprobs, doc, turn.text or turn.question, [s.row for s in top])
