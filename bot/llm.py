@@ -150,6 +150,18 @@ class LocalModel:
         self._prefixes[key] = (tokens, state)
         return tokens
 
+    def _pieces(self, suffix: list[tuple[str, bool]]) -> list[int]:
+        """The tokens of (text, special) pieces: template markup special, user text never."""
+        return [t for text, special in suffix for t in self.tokens(text, special=special)]
+
+    def _logits(self, i: int = -1) -> Any:
+        """A copy of the logits of the ``i``-th token of the last batch evaluated (the last one
+        by default)."""
+        import llama_cpp
+        import numpy as np
+
+        return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, i), shape=(self.llm.n_vocab(),)).copy()
+
     def _resume(self, tokens: list[int], extra: list[int], state) -> None:
         """Leave the context with prefix ``tokens`` + ``extra`` evaluated and the last token's
         logits current: the prefix stays evaluated across questions, and the same question asked
@@ -181,12 +193,12 @@ class LocalModel:
         import numpy as np
 
         tokens, state = self._prefixes[key]
-        extra = [t for text, special in suffix for t in self.tokens(text, special=special)]
+        extra = self._pieces(suffix)
         with self._lock:
             self._resume(tokens, extra, state)
             share = None
             if first is not None:
-                logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(self.llm.n_vocab(),))
+                logits = self._logits()
                 probs = np.exp(logits - logits.max())
                 word, alternatives = first
                 w = float(probs[self.tokens(word, special=False)[0]])
@@ -212,24 +224,20 @@ class LocalModel:
         evaluated per distinct first digit asked about (digits are single tokens in the Qwen and
         Llama vocabularies), all of them in one batch (``_branches``): asking about a few
         candidates costs a few tokens."""
-        import llama_cpp
         import numpy as np
-
-        def logits() -> np.ndarray:
-            return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(self.llm.n_vocab(),)).copy()
 
         def norm(x: np.ndarray) -> np.ndarray:
             return x - np.logaddexp.reduce(x)
 
         tokens, state = self._prefixes[key]
-        extra = [t for text, special in suffix for t in self.tokens(text, special=special)]
+        extra = self._pieces(suffix)
         digit = [self.tokens(str(d), special=False)[0] for d in range(10)]
         enders = sorted({self.tokens(",", special=False)[0], self.llm.token_eos(), *self.tokens("<|im_end|>", special=True)[:1]})
         out: dict[int, float] = {}
         with self._lock:
             self._resume(tokens, extra, state)
             at = self.llm.n_tokens
-            x = logits()
+            x = self._logits()
             first = norm(np.array([x[self.tokens(word, special=False)[0]]] + [x[digit[d]] for d in range(1, 10)]))
             wanted = sorted({int(str(n)[0]) for n in numbers if 1 <= n <= 99})
             for d1, x in zip(wanted, self._branches([digit[d] for d in wanted], at)):
@@ -249,7 +257,6 @@ class LocalModel:
         On 2 cores one batch of six digits took 228 ms against 323 ms one after another (a
         single token is bound by reading the weights, a batch shares the read)."""
         import llama_cpp
-        import numpy as np
 
         ctx = self.llm.ctx
         memory = llama_cpp.llama_get_memory(ctx)
@@ -262,8 +269,7 @@ class LocalModel:
                 batch.seq_id[i][0] = i + 1
             if tokens and llama_cpp.llama_decode(ctx, batch) != 0:
                 raise RuntimeError("llama.cpp could not evaluate the digits")
-            vocab = self.llm.n_vocab()
-            return [np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, i), shape=(vocab,)).copy() for i in range(len(tokens))]
+            return [self._logits(i) for i in range(len(tokens))]
         finally:
             for i in range(len(tokens)):
                 llama_cpp.llama_memory_seq_rm(memory, i + 1, -1, -1)
@@ -273,12 +279,9 @@ class LocalModel:
         text as the model writes it; only the suffix is evaluated. It holds the model (one
         context) until the generator is exhausted or closed."""
         tokens, state = self._prefixes[key]
-        extra = [t for text, special in suffix for t in self.tokens(text, special=special)]
+        extra = self._pieces(suffix)
         with self._lock:
-            if self.llm.n_tokens >= len(tokens) and list(self.llm.input_ids[: len(tokens)]) == tokens:
-                self.llm.n_tokens = len(tokens)
-            else:
-                self.llm.load_state(state)
+            self._resume(tokens, extra, state)
             for chunk in self.llm.create_completion(tokens + extra, max_tokens=max_tokens, temperature=0.0, stop=list(stop), stream=True):
                 text = chunk["choices"][0]["text"]  # type: ignore[index]
                 if text:
