@@ -154,12 +154,8 @@ class ExtractiveAnswerer:
         self.soft = SoftMatcher(index.sentences, lambda texts: embedder.encode_with_tokens(texts)[1], FRAME_STEMS) if embedder else None
 
     # -- the answerer interface
-    def answer(self, turn: Turn) -> Draft:
-        return self.answer_measured(turn, *self.measure(turn))
-
-    def answer_measured(self, turn: Turn, ranked: list[Scored], ev: Evidence) -> Draft:
-        """The answer from ``measure``'s ranking and evidence (a backend that re-ranks the same
-        sentences measures once)."""
+    def answer(self, turn: Turn, measured: tuple[list[Scored], Evidence] | None = None) -> Draft:
+        ranked, ev = measured or self.measure(turn)  # a backend that re-ranks them measures once
         reason = decide(ev, self.model) if ranked else "nothing retrieved"
         if reason is not None:
             return refusal(self.index.documents, reason=reason, evidence=ev)

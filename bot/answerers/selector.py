@@ -113,7 +113,7 @@ class SentenceSelector:
 
     def answer(self, turn: Turn) -> Draft:
         ranked, ev = self.extractive.measure(turn)
-        draft = self.extractive.answer_measured(turn, ranked, ev)
+        draft = self.extractive.answer(turn, (ranked, ev))
         if self.mode == "rescue" and draft.answered:
             return draft
         if self.mode == "rank" and draft.answered:
